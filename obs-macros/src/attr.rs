@@ -1,0 +1,322 @@
+//! The arguments of `#[observe(...)]`, parsed with custom keywords. Every mistake is reported at
+//! the offending token with a sentence that says how to fix it.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitStr, Path, Token};
+
+mod kw {
+    syn::custom_keyword!(name);
+    syn::custom_keyword!(level);
+    syn::custom_keyword!(target);
+    syn::custom_keyword!(fields);
+    syn::custom_keyword!(skip);
+    syn::custom_keyword!(skip_all);
+    syn::custom_keyword!(err);
+    syn::custom_keyword!(ret);
+    syn::custom_keyword!(error_if);
+    syn::custom_keyword!(ok_if);
+}
+
+/// Every argument `#[observe]` accepts, for "unknown argument" errors.
+const ARGUMENTS: &[&str] = &[
+    "name", "level", "target", "fields", "skip", "skip_all", "err", "ret", "error_if", "ok_if",
+    "crate",
+];
+
+/// A span level.
+#[derive(Clone, Copy)]
+pub(crate) enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub(crate) fn constant(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Level> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "trace" => Level::Trace,
+            "debug" => Level::Debug,
+            "info" => Level::Info,
+            "warn" => Level::Warn,
+            "error" => Level::Error,
+            _ => return None,
+        })
+    }
+}
+
+/// How a `fields(...)` value is recorded.
+pub(crate) enum Sigil {
+    /// `key = expr`: a primitive as itself, anything else with `Debug`.
+    Auto,
+    /// `key = %expr`: with `Display`.
+    Display,
+    /// `key = ?expr`: with `Debug`.
+    Debug,
+}
+
+/// One `fields(...)` entry.
+pub(crate) struct FieldArg {
+    /// The field name (`http.route`).
+    pub(crate) key: String,
+    pub(crate) key_span: Span,
+    /// `None` declares the field empty, to be recorded later.
+    pub(crate) value: Option<(Sigil, Expr)>,
+}
+
+/// One argument named in `skip(...)`.
+pub(crate) struct Skipped {
+    pub(crate) name: String,
+    pub(crate) span: Span,
+}
+
+#[derive(Default)]
+pub(crate) struct ObserveArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) level: Option<Level>,
+    pub(crate) target: Option<LitStr>,
+    pub(crate) fields: Option<Vec<FieldArg>>,
+    pub(crate) skip: Option<(Span, Vec<Skipped>)>,
+    pub(crate) skip_all: Option<Span>,
+    pub(crate) err: Option<Span>,
+    pub(crate) ret: Option<Span>,
+    pub(crate) error_if: Option<Path>,
+    pub(crate) ok_if: Option<Path>,
+    pub(crate) krate: Option<Path>,
+}
+
+fn once<T>(slot: &mut Option<T>, value: T, span: Span, name: &str) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(span, format!("duplicate `{name}` argument; keep only one")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl Parse for ObserveArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = ObserveArgs::default();
+        while !input.is_empty() {
+            let span = input.span();
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::name) {
+                input.parse::<kw::name>()?;
+                input.parse::<Token![=]>()?;
+                let name: LitStr = input.parse()?;
+                if name.value().is_empty() {
+                    return Err(syn::Error::new(name.span(), "the span name cannot be empty"));
+                }
+                once(&mut args.name, name, span, "name")?;
+            } else if lookahead.peek(kw::level) {
+                input.parse::<kw::level>()?;
+                input.parse::<Token![=]>()?;
+                let level = parse_level(input)?;
+                once(&mut args.level, level, span, "level")?;
+            } else if lookahead.peek(kw::target) {
+                input.parse::<kw::target>()?;
+                input.parse::<Token![=]>()?;
+                let target: LitStr = input.parse()?;
+                once(&mut args.target, target, span, "target")?;
+            } else if lookahead.peek(kw::fields) {
+                input.parse::<kw::fields>()?;
+                let content;
+                syn::parenthesized!(content in input);
+                let fields = parse_fields(&content)?;
+                once(&mut args.fields, fields, span, "fields")?;
+            } else if lookahead.peek(kw::skip_all) {
+                input.parse::<kw::skip_all>()?;
+                once(&mut args.skip_all, span, span, "skip_all")?;
+            } else if lookahead.peek(kw::skip) {
+                input.parse::<kw::skip>()?;
+                let content;
+                syn::parenthesized!(content in input);
+                let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(
+                    &content,
+                    Ident::parse_any,
+                )?;
+                let names = names
+                    .into_iter()
+                    .map(|ident| Skipped { name: ident.unraw().to_string(), span: ident.span() })
+                    .collect();
+                once(&mut args.skip, (span, names), span, "skip")?;
+            } else if lookahead.peek(kw::err) {
+                input.parse::<kw::err>()?;
+                once(&mut args.err, span, span, "err")?;
+            } else if lookahead.peek(kw::ret) {
+                input.parse::<kw::ret>()?;
+                once(&mut args.ret, span, span, "ret")?;
+            } else if lookahead.peek(kw::error_if) {
+                input.parse::<kw::error_if>()?;
+                input.parse::<Token![=]>()?;
+                let path = input.call(Path::parse_mod_style)?;
+                once(&mut args.error_if, path, span, "error_if")?;
+            } else if lookahead.peek(kw::ok_if) {
+                input.parse::<kw::ok_if>()?;
+                input.parse::<Token![=]>()?;
+                let path = input.call(Path::parse_mod_style)?;
+                once(&mut args.ok_if, path, span, "ok_if")?;
+            } else if lookahead.peek(Token![crate]) {
+                input.parse::<Token![crate]>()?;
+                input.parse::<Token![=]>()?;
+                let path = input.call(Path::parse_mod_style)?;
+                once(&mut args.krate, path, span, "crate")?;
+            } else if input.peek(Ident::peek_any) {
+                let ident = input.call(Ident::parse_any)?;
+                return Err(unknown_argument(&ident));
+            } else {
+                return Err(lookahead.error());
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        args.check_conflicts()?;
+        Ok(args)
+    }
+}
+
+impl ObserveArgs {
+    fn check_conflicts(&self) -> syn::Result<()> {
+        if let (Some(_), Some(path)) = (&self.error_if, &self.ok_if) {
+            return Err(syn::Error::new_spanned(
+                path,
+                "`ok_if` and `error_if` both decide the result; keep one of them",
+            ));
+        }
+        if let (Some(_), Some((span, _))) = (self.skip_all, &self.skip) {
+            return Err(syn::Error::new(
+                *span,
+                "`skip(...)` has no effect with `skip_all`, which already skips every argument; remove one",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_level(input: ParseStream<'_>) -> syn::Result<Level> {
+    let (name, span) = if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        (lit.value(), lit.span())
+    } else if input.peek(Ident::peek_any) {
+        // `info`, `INFO`, or a path such as `Level::INFO`.
+        let path = input.call(Path::parse_mod_style)?;
+        let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        (last, syn::spanned::Spanned::span(&path))
+    } else {
+        return Err(input.error(
+            "expected a level: `trace`, `debug`, `info`, `warn` or `error` (as a name or a string)",
+        ));
+    };
+    Level::from_name(&name).ok_or_else(|| {
+        syn::Error::new(
+            span,
+            format!("unknown level `{name}`; expected `trace`, `debug`, `info`, `warn` or `error`"),
+        )
+    })
+}
+
+fn parse_fields(input: ParseStream<'_>) -> syn::Result<Vec<FieldArg>> {
+    let mut fields: Vec<FieldArg> = Vec::new();
+    while !input.is_empty() {
+        let (key, key_span) = if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            (lit.value(), lit.span())
+        } else {
+            // A dotted name: `http.route`.
+            let first = input.call(Ident::parse_any)?;
+            let mut key = first.unraw().to_string();
+            let mut span = first.span();
+            while input.peek(Token![.]) {
+                input.parse::<Token![.]>()?;
+                let part = input.call(Ident::parse_any)?;
+                key.push('.');
+                key.push_str(&part.unraw().to_string());
+                span = span.join(part.span()).unwrap_or(span);
+            }
+            (key, span)
+        };
+        if fields.iter().any(|f| f.key == key) {
+            return Err(syn::Error::new(key_span, format!("field `{key}` is listed twice; keep one")));
+        }
+        let value = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            let sigil = if input.peek(Token![%]) {
+                input.parse::<Token![%]>()?;
+                Sigil::Display
+            } else if input.peek(Token![?]) {
+                input.parse::<Token![?]>()?;
+                Sigil::Debug
+            } else {
+                Sigil::Auto
+            };
+            Some((sigil, input.parse::<Expr>()?))
+        } else {
+            None
+        };
+        fields.push(FieldArg { key, key_span, value });
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(fields)
+}
+
+fn unknown_argument(ident: &Ident) -> syn::Error {
+    let found = ident.unraw().to_string();
+    let expected = ARGUMENTS.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    let hint = ARGUMENTS
+        .iter()
+        .filter(|a| edit_distance(a, &found) <= 2 || a.starts_with(&found) || found.starts_with(*a))
+        .min_by_key(|a| edit_distance(a, &found))
+        .map(|a| format!("; did you mean `{a}`?"))
+        .unwrap_or_default();
+    syn::Error::new(
+        ident.span(),
+        format!("unknown argument `{found}`{hint}\nexpected one of: {expected}"),
+    )
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("err", "error"), 2);
+        assert_eq!(edit_distance("skip", "skip"), 0);
+        assert_eq!(edit_distance("level", "lvl"), 2);
+        assert_eq!(edit_distance("", "ret"), 3);
+    }
+}

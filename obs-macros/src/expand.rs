@@ -1,0 +1,391 @@
+//! Code generation for `#[observe]`.
+//!
+//! Every function becomes: a per-function `static` site, a [`Call`] guard holding the span, the
+//! original body run inside a closure (sync), an `async move` block (async fn), or as the
+//! creation of a future (`-> impl Future`, `#[async_trait]`), and a completion step that
+//! classifies the return value. The guard records `panic`/`cancelled` when it is dropped without
+//! completing. All runtime calls go through `<crate>::__private`.
+//!
+//! [`Call`]: ../obs_runtime/__private/struct.Call.html
+
+use crate::attr::{FieldArg, Level, ObserveArgs, Sigil};
+use crate::item::ObservedFn;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::visit_mut::VisitMut;
+use syn::{
+    FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound,
+};
+
+/// What kind of function this is, which decides where the call begins and ends.
+enum Shape {
+    /// A plain function: the call is the body's execution.
+    Sync,
+    /// `async fn`: the call begins at the first poll and ends when the body completes.
+    AsyncFn,
+    /// `fn -> impl Future` or `fn -> Pin<Box<dyn Future>>` (`#[async_trait]`): the call begins
+    /// when the function is called and ends when the returned future completes.
+    ReturnsFuture { boxed: bool },
+}
+
+/// A value recorded as a span field.
+struct Recorded {
+    name: String,
+    value: TokenStream,
+}
+
+pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenStream> {
+    let ObservedFn { attrs, vis, sig, brace, body } = item;
+    if let Some(constness) = &sig.constness {
+        return Err(syn::Error::new_spanned(
+            constness,
+            "`#[observe]` cannot instrument a `const fn`: it reads a clock and records a span at run time; remove `const` or `#[observe]`",
+        ));
+    }
+    let shape = if sig.asyncness.is_some() {
+        Shape::AsyncFn
+    } else if let Some(boxed) = returns_future(&sig.output) {
+        Shape::ReturnsFuture { boxed }
+    } else {
+        Shape::Sync
+    };
+    check_return_options(&args, &sig.output, &shape)?;
+
+    let krate = match &args.krate {
+        Some(path) => path.to_token_stream(),
+        None => quote!(::obs),
+    };
+    let private = quote!(#krate::__private);
+    let tracing = quote!(#private::tracing);
+    let function = sig.ident.unraw().to_string();
+    let name = match &args.name {
+        Some(name) => name.to_token_stream(),
+        None => quote!(::core::concat!(::core::module_path!(), "::", #function)),
+    };
+    let target = match &args.target {
+        Some(target) => target.to_token_stream(),
+        None => quote!(::core::module_path!()),
+    };
+    let level = Ident::new(args.level.unwrap_or(Level::Info).constant(), Span::call_site());
+    let level = quote!(#tracing::Level::#level);
+
+    let recorded = recorded_values(&args, &sig, &private)?;
+    let fields = recorded.iter().map(|Recorded { name, value }| quote!(#name = #value));
+    let span = quote! {
+        #tracing::span!(
+            target: #target,
+            #level,
+            #name,
+            #(#fields,)*
+            "otel.status_code" = #tracing::field::Empty,
+            "otel.status_description" = #tracing::field::Empty,
+            "error.type" = #tracing::field::Empty
+        )
+    };
+
+    // Our locals use mixed-site hygiene: the user's body can neither see nor shadow them.
+    let call = Ident::new("obs_call", Span::mixed_site());
+    let ret = Ident::new("obs_ret", Span::mixed_site());
+    let completion = completion(&args, &private, &tracing, &target, &level, &call, &ret);
+    let site = Ident::new("OBS_SITE", Span::mixed_site());
+    let prelude = quote! {
+        static #site: #private::Site = #private::Site::new(#name, #function, ::core::module_path!());
+        let #call = #private::Call::start(&#site, #span);
+    };
+
+    let return_type = match (&shape, &sig.output) {
+        (Shape::ReturnsFuture { .. }, _) | (_, ReturnType::Default) => None,
+        (_, ReturnType::Type(_, ty)) => fake_return_type(ty),
+    };
+    let inference_hint = return_type.map(|ty| {
+        let fake = format_ident!("obs_fake_return", span = Span::mixed_site());
+        quote! {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let #fake: #ty = loop {};
+                return #fake;
+            }
+        }
+    });
+    // The original body, as a block of its own so that its inner attributes stay valid.
+    let body = quote_spanned!(brace.span.join()=> { #body });
+    let entered = Ident::new("_obs_entered", Span::mixed_site());
+    let on_complete = quote! {
+        |#call: &#private::Call, #ret: &_| { #completion }
+    };
+
+    let new_body = match shape {
+        Shape::Sync => quote! {
+            #prelude
+            let #entered = #call.span().enter();
+            #[allow(clippy::redundant_closure_call)]
+            let #ret = (move || { #inference_hint #body })();
+            {
+                let #ret = &#ret;
+                #completion
+            }
+            #ret
+        },
+        Shape::AsyncFn => quote! {
+            #prelude
+            #private::ObservedFuture::new(#call, async move { #inference_hint #body }, #on_complete).await
+        },
+        Shape::ReturnsFuture { boxed } => {
+            let future = Ident::new("obs_future", Span::mixed_site());
+            let observed = quote!(#private::ObservedFuture::new(#call, #future, #on_complete));
+            let observed = if boxed { quote!(::std::boxed::Box::pin(#observed)) } else { observed };
+            quote! {
+                #prelude
+                let #future = {
+                    let #entered = #call.span().enter();
+                    #[allow(clippy::redundant_closure_call)]
+                    (move || #body)()
+                };
+                #observed
+            }
+        }
+    };
+
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #new_body
+        }
+    })
+}
+
+/// The statements run when the call returns `ret` (a reference to the return value).
+fn completion(
+    args: &ObserveArgs,
+    private: &TokenStream,
+    tracing: &TokenStream,
+    target: &TokenStream,
+    level: &TokenStream,
+    call: &Ident,
+    ret: &Ident,
+) -> TokenStream {
+    let verdict = match (&args.error_if, &args.ok_if) {
+        (Some(path), _) => {
+            let text = path_text(path);
+            quote!(#private::Verdict::error_if(#path(#ret), #text))
+        }
+        (_, Some(path)) => {
+            let text = path_text(path);
+            quote!(#private::Verdict::ok_if(#path(#ret), #text))
+        }
+        _ => quote!(#private::verdict!(#ret)),
+    };
+    let err = args.err.map(|span| {
+        let error = Ident::new("obs_error", Span::mixed_site());
+        let error_of = quote_spanned!(span=> #private::error_of(#ret));
+        quote! {
+            if let ::core::option::Option::Some(#error) = #error_of {
+                #call.record_error(#error);
+                #tracing::event!(target: #target, parent: #call.span(), #tracing::Level::ERROR, "error" = %#error);
+            }
+        }
+    });
+    let ret_event = args.ret.map(|_| {
+        quote! {
+            #tracing::event!(target: #target, parent: #call.span(), #level, "return" = #private::value!(*#ret));
+        }
+    });
+    quote! {
+        #err
+        #ret_event
+        #call.complete(#verdict);
+    }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// The arguments and `fields(...)` recorded on the span, after `skip`/`skip_all`.
+fn recorded_values(
+    args: &ObserveArgs,
+    sig: &syn::Signature,
+    private: &TokenStream,
+) -> syn::Result<Vec<Recorded>> {
+    let mut names: Vec<(String, TokenStream)> = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => {
+                let token = &receiver.self_token;
+                names.push(("self".to_owned(), quote!(#token)));
+            }
+            FnArg::Typed(typed) => bindings(&typed.pat, &mut names),
+        }
+    }
+    if let Some((_, skipped)) = &args.skip {
+        for skip in skipped {
+            if !names.iter().any(|(name, _)| *name == skip.name) {
+                let known = names.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>();
+                let known = if known.is_empty() {
+                    "it takes no arguments".to_owned()
+                } else {
+                    format!("its arguments are {}", known.join(", "))
+                };
+                return Err(syn::Error::new(
+                    skip.span,
+                    format!("`{}` is not an argument of `{}`; {known}", skip.name, sig.ident),
+                ));
+            }
+        }
+    }
+    let skipped = |name: &str| {
+        args.skip_all.is_some()
+            || args.skip.as_ref().is_some_and(|(_, s)| s.iter().any(|s| s.name == name))
+    };
+    let mut recorded: Vec<Recorded> = names
+        .into_iter()
+        .filter(|(name, _)| !skipped(name))
+        .map(|(name, value)| Recorded { name, value: quote!(#private::value!(#value)) })
+        .collect();
+    for FieldArg { key, key_span, value } in args.fields.iter().flatten() {
+        if recorded.iter().any(|r| r.name == *key) {
+            return Err(syn::Error::new(
+                *key_span,
+                format!("field `{key}` has the name of a recorded argument; rename the field, or add `skip({key})`"),
+            ));
+        }
+        if ["otel.status_code", "otel.status_description", "error.type"].contains(&key.as_str()) {
+            return Err(syn::Error::new(
+                *key_span,
+                format!("field `{key}` is set by `#[observe]` from the call's outcome; choose another name"),
+            ));
+        }
+        let value = match value {
+            None => quote!(#private::tracing::field::Empty),
+            Some((Sigil::Display, expr)) => quote!(%#expr),
+            Some((Sigil::Debug, expr)) => quote!(?#expr),
+            Some((Sigil::Auto, expr)) => quote!(#private::value!(#expr)),
+        };
+        recorded.push(Recorded { name: key.clone(), value });
+    }
+    // tracing's macros accept at most 32 fields per span; three are the outcome's.
+    if recorded.len() > 29 {
+        return Err(syn::Error::new_spanned(
+            &sig.ident,
+            format!("`{}` would record {} fields; a span holds at most 29 besides the outcome. Use `skip(...)` or `skip_all`", sig.ident, recorded.len()),
+        ));
+    }
+    Ok(recorded)
+}
+
+/// The variables a parameter pattern binds, with the tokens that name them.
+fn bindings(pat: &Pat, out: &mut Vec<(String, TokenStream)>) {
+    match pat {
+        Pat::Ident(p) => {
+            if let Some((_, sub)) = &p.subpat {
+                bindings(sub, out);
+            }
+            let ident = &p.ident;
+            out.push((ident.unraw().to_string(), quote!(#ident)));
+        }
+        Pat::Reference(p) => bindings(&p.pat, out),
+        Pat::Type(p) => bindings(&p.pat, out),
+        Pat::Paren(p) => bindings(&p.pat, out),
+        Pat::Tuple(p) => p.elems.iter().for_each(|p| bindings(p, out)),
+        Pat::TupleStruct(p) => p.elems.iter().for_each(|p| bindings(p, out)),
+        Pat::Slice(p) => p.elems.iter().for_each(|p| bindings(p, out)),
+        Pat::Struct(p) => p.fields.iter().for_each(|f| bindings(&f.pat, out)),
+        _ => {}
+    }
+}
+
+/// `Some(boxed)` when the function returns a future: `impl Future<…>` (`boxed = false`) or
+/// `Pin<Box<dyn Future<…>>>`, the shape `#[async_trait]` produces (`boxed = true`).
+fn returns_future(output: &ReturnType) -> Option<bool> {
+    let ReturnType::Type(_, ty) = output else { return None };
+    match &**ty {
+        Type::ImplTrait(imp) => has_future_bound(imp.bounds.iter()).then_some(false),
+        Type::Path(path) => {
+            let pin = path.path.segments.last().filter(|s| s.ident == "Pin")?;
+            let boxed = single_type_argument(&pin.arguments)?;
+            let Type::Path(boxed) = boxed else { return None };
+            let boxed = boxed.path.segments.last().filter(|s| s.ident == "Box")?;
+            let Type::TraitObject(object) = single_type_argument(&boxed.arguments)? else {
+                return None;
+            };
+            has_future_bound(object.bounds.iter()).then_some(true)
+        }
+        _ => None,
+    }
+}
+
+fn single_type_argument(arguments: &PathArguments) -> Option<&Type> {
+    let PathArguments::AngleBracketed(args) = arguments else { return None };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+fn has_future_bound<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> bool {
+    bounds.any(|bound| match bound {
+        TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
+        _ => false,
+    })
+}
+
+/// The return type as a `let` annotation: `impl Trait` (not allowed in `let`) becomes `_`.
+/// `None` when nothing would be left to annotate.
+fn fake_return_type(ty: &Type) -> Option<Type> {
+    struct ImplToInfer;
+    impl VisitMut for ImplToInfer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(imp) = ty {
+                *ty = Type::Infer(syn::TypeInfer { underscore_token: syn::Token![_](imp.impl_token.span) });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    ImplToInfer.visit_type_mut(&mut ty);
+    match ty {
+        Type::Infer(_) | Type::Never(_) => None,
+        ty => Some(ty),
+    }
+}
+
+/// Errors for `err`/`ret` on a function whose return type cannot support them.
+fn check_return_options(args: &ObserveArgs, output: &ReturnType, shape: &Shape) -> syn::Result<()> {
+    let returns_unit = match output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()),
+    };
+    if !returns_unit || matches!(shape, Shape::ReturnsFuture { .. }) {
+        return Ok(());
+    }
+    if let Some(span) = args.err {
+        return Err(syn::Error::new(
+            span,
+            "`err` records the error a function returns, but this function returns `()`; return a `Result<T, E>` or remove `err`",
+        ));
+    }
+    if let Some(span) = args.ret {
+        return Err(syn::Error::new(
+            span,
+            "`ret` records the return value, but this function returns `()`; remove `ret`",
+        ));
+    }
+    for path in [&args.error_if, &args.ok_if].into_iter().flatten() {
+        return Err(syn::Error::new_spanned(
+            path,
+            "this function returns `()`, so a predicate on its return value cannot tell errors apart; remove it",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! Procedural macros of [obs](https://docs.rs/obs). Use them through the `obs` crate.
+
+mod attr;
+mod expand;
+mod item;
+
+use proc_macro::TokenStream;
+
+/// Observes a function: a `tracing` span, plus call count by result, latency histogram and
+/// in-flight gauge, from one attribute.
+///
+/// ```
+/// #[obs::observe]
+/// fn place_order(customer_id: u64, items: &[u32]) -> Result<u64, std::io::Error> {
+///     Ok(customer_id + items.len() as u64)
+/// }
+/// # assert_eq!(place_order(1, &[2]).unwrap(), 2);
+/// ```
+///
+/// # What it records
+///
+/// - a span named `module::function` at level INFO, with the arguments as fields (integers,
+///   floats, booleans and strings as typed values, other `Debug` types with `Debug`, types
+///   without `Debug` left empty). When the call fails the span gets
+///   `otel.status_code = "ERROR"` and `error.type`;
+/// - `function_calls_total{function, module, result}`, `result` being `ok`, `error` (an
+///   `Err(_)` was returned, or `error_if`/`ok_if` said so), `panic` or `cancelled` (a future
+///   dropped before it completed);
+/// - `function_calls_duration_seconds{function, module}` and
+///   `function_calls_concurrent{function, module}`.
+///
+/// Metrics are collected once `obs::init` (or `obs::metrics::enable`) ran. Until then, and
+/// without a `tracing` subscriber, the attribute costs a few loads per call.
+///
+/// It works on sync and `async fn`, methods (`self`, `&self`, `&mut self`, `self: Arc<Self>`),
+/// generic functions, `impl Trait` arguments and return types, `unsafe fn`, trait default
+/// bodies, `#[async_trait]` methods and `fn -> impl Future` (the returned future is observed,
+/// not only its creation).
+///
+/// # Arguments
+///
+/// `name = "…"` names the span (the `function` label stays the function's name):
+/// ```
+/// #[obs::observe(name = "checkout")]
+/// fn pay() {}
+/// ```
+/// `level = debug` (or `"debug"`, `Level::DEBUG`) and `target = "…"` set the span's level and
+/// target:
+/// ```
+/// #[obs::observe(level = debug, target = "shop::db")]
+/// fn query() {}
+/// ```
+/// `skip(a, b)` leaves arguments out of the span, `skip_all` leaves all of them out:
+/// ```
+/// #[obs::observe(skip(payload))]
+/// fn upload(id: u32, payload: Vec<u8>) -> usize { payload.len() + id as usize }
+/// #[obs::observe(skip_all)]
+/// fn hash(data: &[u8]) -> usize { data.len() }
+/// ```
+/// `fields(key = expr, …)` adds fields (`%expr` with `Display`, `?expr` with `Debug`; a bare
+/// key declares an empty field to record later):
+/// ```
+/// #[obs::observe(fields(items = cart.len(), shop.region = %"eu", discount))]
+/// fn checkout(cart: Vec<u32>) {}
+/// ```
+/// `err` records the `Display` of a returned error on the span (`otel.status_description`)
+/// and emits an ERROR event; `ret` emits an event with the return value:
+/// ```
+/// #[obs::observe(err, ret)]
+/// fn parse(s: &str) -> Result<u32, std::num::ParseIntError> { s.parse() }
+/// ```
+/// `error_if = path` / `ok_if = path` decide the result from the return value with a
+/// `fn(&T) -> bool`:
+/// ```
+/// fn is_none<T>(v: &Option<T>) -> bool { v.is_none() }
+/// #[obs::observe(error_if = is_none)]
+/// fn find(id: u32) -> Option<u32> { (id > 0).then_some(id) }
+/// ```
+/// `crate = path` names the `obs` crate when it is re-exported under another path:
+/// ```
+/// mod facade { pub use obs; }
+/// #[obs::observe(crate = facade::obs)]
+/// fn f() {}
+/// ```
+#[proc_macro_attribute]
+pub fn observe(args: TokenStream, item: TokenStream) -> TokenStream {
+    let original = proc_macro2::TokenStream::from(item.clone());
+    let result = syn::parse::<attr::ObserveArgs>(args)
+        .and_then(|args| Ok((args, syn::parse::<item::ObservedFn>(item)?)))
+        .and_then(|(args, function)| expand::expand(args, function));
+    match result {
+        Ok(expanded) => expanded.into(),
+        // Keep the function as written next to the error, so that its callers still compile
+        // and rust-analyzer still knows it.
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote::quote!(#error #original).into()
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! What `#[observe]` expansions call. Not a public API: it changes without notice.
+
+pub use crate::__obs_value as value;
+pub use crate::call::Call;
+pub use crate::future::ObservedFuture;
+pub use crate::outcome::{ErrorOf, Returned, Verdict, VerdictOfResult, VerdictOfValue};
+pub use crate::record::{Arg, RecordDebug, RecordOpaque, RecordPrimitive};
+pub use crate::site::Site;
+pub use tracing;
+
+/// The error of `value`, for `#[observe(err)]`.
+#[inline]
+pub fn error_of<R: ErrorOf>(value: &R) -> Option<&dyn core::fmt::Display> {
+    value.error_of()
+}
+
+/// How `value` ended the call: `Err(_)` is an error, anything else is ok.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_verdict {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::{VerdictOfResult as _, VerdictOfValue as _};
+        (&&$crate::__private::Returned($value)).obs_verdict()
+    }};
+}
+pub use crate::__obs_verdict as verdict;

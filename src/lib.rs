@@ -1,0 +1,24 @@
+//! # obs
+//!
+//! Observability for Rust services from attribute macros and a thin runtime: `#[observe]`
+//! gives any function a `tracing` span, a call counter by result, a latency histogram and an
+//! in-flight gauge.
+//!
+//! ```
+//! #[obs::observe(err)]
+//! fn charge(order_id: u64, cents: u32) -> Result<(), String> {
+//!     if cents == 0 { Err("empty order".into()) } else { Ok(()) }
+//! }
+//!
+//! obs::metrics::enable();
+//! charge(7, 0).unwrap_err();
+//! let m = obs::metrics::function(concat!(module_path!(), "::charge")).unwrap();
+//! assert_eq!(m.calls(obs::Outcome::Error), 1);
+//! ```
+
+#[doc(inline)]
+pub use obs_macros::observe;
+pub use obs_runtime::{Outcome, metrics, names};
+
+#[doc(hidden)]
+pub use obs_runtime::__private;

@@ -1,0 +1,59 @@
+use crate::support::*;
+use obs::observe;
+use std::fmt::Debug;
+
+#[observe]
+fn largest<T: PartialOrd + Copy + Debug>(items: &[T]) -> Option<T> {
+    let mut best = *items.first()?;
+    for &item in items {
+        if item > best {
+            best = item;
+        }
+    }
+    Some(best)
+}
+
+#[observe]
+fn longest<'a, 'b: 'a>(x: &'a str, y: &'b str) -> &'a str
+where
+    'b: 'a,
+{
+    if x.len() >= y.len() { x } else { y }
+}
+
+#[observe]
+fn total<const N: usize>(xs: [u32; N]) -> u32 {
+    xs.iter().sum()
+}
+
+#[observe]
+fn first_word(s: &str) -> &str {
+    s.split(' ').next().unwrap_or_default()
+}
+
+#[observe]
+fn unbounded<T>(value: T) -> Vec<T> {
+    vec![value]
+}
+
+#[test]
+fn generic_functions_keep_their_bounds_and_lifetimes() {
+    enable_metrics();
+    let (cap, _) = capture(|| {
+        assert_eq!(largest(&[1, 5, 3]), Some(5));
+        assert_eq!(largest::<f64>(&[]), None);
+        assert_eq!(longest("ab", "abc"), "abc");
+        assert_eq!(total([1, 2, 3]), 6);
+        assert_eq!(first_word("hello world"), "hello");
+        assert_eq!(unbounded(NotDebug).len(), 1);
+    });
+    let spans = cap.spans();
+    let largest_span = spans.iter().find(|s| s.name == "observe::generics::largest").unwrap();
+    assert_eq!(largest_span.fields["items"], Value::Debug("[1, 5, 3]".into()));
+    assert_eq!(cap.span("observe::generics::longest").fields["y"], Value::Str("abc".into()));
+    assert!(!cap.span("observe::generics::unbounded").fields.contains_key("value"));
+    // One site per function, shared by every instantiation.
+    assert_eq!(calls("observe::generics::largest"), [2, 0, 0, 0]);
+}
+
+struct NotDebug;
