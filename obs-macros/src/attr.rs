@@ -101,7 +101,10 @@ pub(crate) struct ObserveArgs {
 
 fn once<T>(slot: &mut Option<T>, value: T, span: Span, name: &str) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(syn::Error::new(span, format!("duplicate `{name}` argument; keep only one")));
+        return Err(syn::Error::new(
+            span,
+            format!("duplicate `{name}` argument; keep only one"),
+        ));
     }
     *slot = Some(value);
     Ok(())
@@ -115,20 +118,23 @@ impl Parse for ObserveArgs {
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::name) {
                 input.parse::<kw::name>()?;
-                input.parse::<Token![=]>()?;
+                expect_value(input, span, "name", r#"name = "span name""#)?;
                 let name: LitStr = input.parse()?;
                 if name.value().is_empty() {
-                    return Err(syn::Error::new(name.span(), "the span name cannot be empty"));
+                    return Err(syn::Error::new(
+                        name.span(),
+                        "the span name cannot be empty",
+                    ));
                 }
                 once(&mut args.name, name, span, "name")?;
             } else if lookahead.peek(kw::level) {
                 input.parse::<kw::level>()?;
-                input.parse::<Token![=]>()?;
+                expect_value(input, span, "level", "level = debug")?;
                 let level = parse_level(input)?;
                 once(&mut args.level, level, span, "level")?;
             } else if lookahead.peek(kw::target) {
                 input.parse::<kw::target>()?;
-                input.parse::<Token![=]>()?;
+                expect_value(input, span, "target", r#"target = "my_app::db""#)?;
                 let target: LitStr = input.parse()?;
                 once(&mut args.target, target, span, "target")?;
             } else if lookahead.peek(kw::fields) {
@@ -150,7 +156,10 @@ impl Parse for ObserveArgs {
                 )?;
                 let names = names
                     .into_iter()
-                    .map(|ident| Skipped { name: ident.unraw().to_string(), span: ident.span() })
+                    .map(|ident| Skipped {
+                        name: ident.unraw().to_string(),
+                        span: ident.span(),
+                    })
                     .collect();
                 once(&mut args.skip, (span, names), span, "skip")?;
             } else if lookahead.peek(kw::err) {
@@ -161,17 +170,17 @@ impl Parse for ObserveArgs {
                 once(&mut args.ret, span, span, "ret")?;
             } else if lookahead.peek(kw::error_if) {
                 input.parse::<kw::error_if>()?;
-                input.parse::<Token![=]>()?;
+                expect_value(input, span, "error_if", "error_if = path::to::predicate")?;
                 let path = input.call(Path::parse_mod_style)?;
                 once(&mut args.error_if, path, span, "error_if")?;
             } else if lookahead.peek(kw::ok_if) {
                 input.parse::<kw::ok_if>()?;
-                input.parse::<Token![=]>()?;
+                expect_value(input, span, "ok_if", "ok_if = path::to::predicate")?;
                 let path = input.call(Path::parse_mod_style)?;
                 once(&mut args.ok_if, path, span, "ok_if")?;
             } else if lookahead.peek(Token![crate]) {
                 input.parse::<Token![crate]>()?;
-                input.parse::<Token![=]>()?;
+                expect_value(input, span, "crate", "crate = path::to::obs")?;
                 let path = input.call(Path::parse_mod_style)?;
                 once(&mut args.krate, path, span, "crate")?;
             } else if input.peek(Ident::peek_any) {
@@ -208,6 +217,18 @@ impl ObserveArgs {
     }
 }
 
+/// Consumes the `=` after an argument that takes a value, or explains the form it takes.
+fn expect_value(input: ParseStream<'_>, span: Span, name: &str, usage: &str) -> syn::Result<()> {
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        return Ok(());
+    }
+    Err(syn::Error::new(
+        span,
+        format!("`{name}` takes a value: `{usage}`"),
+    ))
+}
+
 fn parse_level(input: ParseStream<'_>) -> syn::Result<Level> {
     let (name, span) = if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
@@ -215,7 +236,11 @@ fn parse_level(input: ParseStream<'_>) -> syn::Result<Level> {
     } else if input.peek(Ident::peek_any) {
         // `info`, `INFO`, or a path such as `Level::INFO`.
         let path = input.call(Path::parse_mod_style)?;
-        let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let last = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         (last, syn::spanned::Spanned::span(&path))
     } else {
         return Err(input.error(
@@ -251,7 +276,10 @@ fn parse_fields(input: ParseStream<'_>) -> syn::Result<Vec<FieldArg>> {
             (key, span)
         };
         if fields.iter().any(|f| f.key == key) {
-            return Err(syn::Error::new(key_span, format!("field `{key}` is listed twice; keep one")));
+            return Err(syn::Error::new(
+                key_span,
+                format!("field `{key}` is listed twice; keep one"),
+            ));
         }
         let value = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
@@ -268,7 +296,11 @@ fn parse_fields(input: ParseStream<'_>) -> syn::Result<Vec<FieldArg>> {
         } else {
             None
         };
-        fields.push(FieldArg { key, key_span, value });
+        fields.push(FieldArg {
+            key,
+            key_span,
+            value,
+        });
         if input.is_empty() {
             break;
         }
@@ -279,7 +311,11 @@ fn parse_fields(input: ParseStream<'_>) -> syn::Result<Vec<FieldArg>> {
 
 fn unknown_argument(ident: &Ident) -> syn::Error {
     let found = ident.unraw().to_string();
-    let expected = ARGUMENTS.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    let expected = ARGUMENTS
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let hint = ARGUMENTS
         .iter()
         .filter(|a| edit_distance(a, &found) <= 2 || a.starts_with(&found) || found.starts_with(*a))

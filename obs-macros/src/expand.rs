@@ -13,10 +13,9 @@ use crate::item::ObservedFn;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{
-    FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound,
-};
+use syn::{FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound};
 
 /// What kind of function this is, which decides where the call begins and ends.
 enum Shape {
@@ -36,7 +35,13 @@ struct Recorded {
 }
 
 pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenStream> {
-    let ObservedFn { attrs, vis, sig, brace, body } = item;
+    let ObservedFn {
+        attrs,
+        vis,
+        sig,
+        brace,
+        body,
+    } = item;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new_spanned(
             constness,
@@ -67,11 +72,16 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         Some(target) => target.to_token_stream(),
         None => quote!(::core::module_path!()),
     };
-    let level = Ident::new(args.level.unwrap_or(Level::Info).constant(), Span::call_site());
+    let level = Ident::new(
+        args.level.unwrap_or(Level::Info).constant(),
+        Span::call_site(),
+    );
     let level = quote!(#tracing::Level::#level);
 
     let recorded = recorded_values(&args, &sig, &private)?;
-    let fields = recorded.iter().map(|Recorded { name, value }| quote!(#name = #value));
+    let fields = recorded
+        .iter()
+        .map(|Recorded { name, value }| quote!(#name = #value));
     let span = quote! {
         #tracing::span!(
             target: #target,
@@ -143,7 +153,11 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         Shape::ReturnsFuture { boxed } => {
             let future = Ident::new("obs_future", Span::mixed_site());
             let observed = quote!(#private::ObservedFuture::new(#call, #future, #on_complete));
-            let observed = if boxed { quote!(::std::boxed::Box::pin(#observed)) } else { observed };
+            let observed = if boxed {
+                quote!(::std::boxed::Box::pin(#observed))
+            } else {
+                observed
+            };
             quote! {
                 #prelude
                 let #future = {
@@ -174,21 +188,33 @@ fn completion(
     call: &Ident,
     ret: &Ident,
 ) -> TokenStream {
+    // A predicate with the wrong signature is reported at the predicate.
     let verdict = match (&args.error_if, &args.ok_if) {
         (Some(path), _) => {
             let text = path_text(path);
-            quote!(#private::Verdict::error_if(#path(#ret), #text))
+            let ret = located(ret, path.span());
+            let call = quote_spanned!(path.span()=> #path(#ret));
+            quote!(#private::Verdict::error_if(#call, #text))
         }
         (_, Some(path)) => {
             let text = path_text(path);
-            quote!(#private::Verdict::ok_if(#path(#ret), #text))
+            let ret = located(ret, path.span());
+            let call = quote_spanned!(path.span()=> #path(#ret));
+            quote!(#private::Verdict::ok_if(#call, #text))
         }
         _ => quote!(#private::verdict!(#ret)),
     };
     let err = args.err.map(|span| {
         let error = Ident::new("obs_error", Span::mixed_site());
-        let error_of = quote_spanned!(span=> #private::error_of(#ret));
+        // Spanned at `err`, so that a return type without a displayable error is reported there.
+        let error_of = respan(quote!(#private::error_of), span);
+        // A binding with the user's `err` token as its span: diagnostics about the value
+        // then point at `err` rather than at the whole attribute. The block holds only our
+        // code, so the binding cannot clash with a user's name.
+        let value = Ident::new("obs_err_checked", span);
+        let error_of = quote_spanned!(span=> #error_of(#value));
         quote! {
+            let #value = #ret;
             if let ::core::option::Option::Some(#error) = #error_of {
                 #call.record_error(#error);
                 #tracing::event!(target: #target, parent: #call.span(), #tracing::Level::ERROR, "error" = %#error);
@@ -205,6 +231,29 @@ fn completion(
         #ret_event
         #call.complete(#verdict);
     }
+}
+
+/// One of our mixed-site locals, reported at `span` (a user's token) in diagnostics.
+fn located(local: &Ident, span: Span) -> Ident {
+    Ident::new(&local.to_string(), span.resolved_at(Span::mixed_site()))
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = inner.into();
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 fn path_text(path: &syn::Path) -> String {
@@ -230,7 +279,10 @@ fn recorded_values(
     if let Some((_, skipped)) = &args.skip {
         for skip in skipped {
             if !names.iter().any(|(name, _)| *name == skip.name) {
-                let known = names.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>();
+                let known = names
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>();
                 let known = if known.is_empty() {
                     "it takes no arguments".to_owned()
                 } else {
@@ -238,31 +290,49 @@ fn recorded_values(
                 };
                 return Err(syn::Error::new(
                     skip.span,
-                    format!("`{}` is not an argument of `{}`; {known}", skip.name, sig.ident),
+                    format!(
+                        "`{}` is not an argument of `{}`; {known}",
+                        skip.name, sig.ident
+                    ),
                 ));
             }
         }
     }
     let skipped = |name: &str| {
         args.skip_all.is_some()
-            || args.skip.as_ref().is_some_and(|(_, s)| s.iter().any(|s| s.name == name))
+            || args
+                .skip
+                .as_ref()
+                .is_some_and(|(_, s)| s.iter().any(|s| s.name == name))
     };
     let mut recorded: Vec<Recorded> = names
         .into_iter()
         .filter(|(name, _)| !skipped(name))
-        .map(|(name, value)| Recorded { name, value: quote!(#private::value!(#value)) })
+        .map(|(name, value)| Recorded {
+            name,
+            value: quote!(#private::value!(#value)),
+        })
         .collect();
-    for FieldArg { key, key_span, value } in args.fields.iter().flatten() {
+    for FieldArg {
+        key,
+        key_span,
+        value,
+    } in args.fields.iter().flatten()
+    {
         if recorded.iter().any(|r| r.name == *key) {
             return Err(syn::Error::new(
                 *key_span,
-                format!("field `{key}` has the name of a recorded argument; rename the field, or add `skip({key})`"),
+                format!(
+                    "field `{key}` has the name of a recorded argument; rename the field, or add `skip({key})`"
+                ),
             ));
         }
         if ["otel.status_code", "otel.status_description", "error.type"].contains(&key.as_str()) {
             return Err(syn::Error::new(
                 *key_span,
-                format!("field `{key}` is set by `#[observe]` from the call's outcome; choose another name"),
+                format!(
+                    "field `{key}` is set by `#[observe]` from the call's outcome; choose another name"
+                ),
             ));
         }
         let value = match value {
@@ -271,13 +341,20 @@ fn recorded_values(
             Some((Sigil::Debug, expr)) => quote!(?#expr),
             Some((Sigil::Auto, expr)) => quote!(#private::value!(#expr)),
         };
-        recorded.push(Recorded { name: key.clone(), value });
+        recorded.push(Recorded {
+            name: key.clone(),
+            value,
+        });
     }
     // tracing's macros accept at most 32 fields per span; three are the outcome's.
     if recorded.len() > 29 {
         return Err(syn::Error::new_spanned(
             &sig.ident,
-            format!("`{}` would record {} fields; a span holds at most 29 besides the outcome. Use `skip(...)` or `skip_all`", sig.ident, recorded.len()),
+            format!(
+                "`{}` would record {} fields; a span holds at most 29 besides the outcome. Use `skip(...)` or `skip_all`",
+                sig.ident,
+                recorded.len()
+            ),
         ));
     }
     Ok(recorded)
@@ -307,13 +384,17 @@ fn bindings(pat: &Pat, out: &mut Vec<(String, TokenStream)>) {
 /// `Some(boxed)` when the function returns a future: `impl Future<…>` (`boxed = false`) or
 /// `Pin<Box<dyn Future<…>>>`, the shape `#[async_trait]` produces (`boxed = true`).
 fn returns_future(output: &ReturnType) -> Option<bool> {
-    let ReturnType::Type(_, ty) = output else { return None };
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
     match &**ty {
         Type::ImplTrait(imp) => has_future_bound(imp.bounds.iter()).then_some(false),
         Type::Path(path) => {
             let pin = path.path.segments.last().filter(|s| s.ident == "Pin")?;
             let boxed = single_type_argument(&pin.arguments)?;
-            let Type::Path(boxed) = boxed else { return None };
+            let Type::Path(boxed) = boxed else {
+                return None;
+            };
             let boxed = boxed.path.segments.last().filter(|s| s.ident == "Box")?;
             let Type::TraitObject(object) = single_type_argument(&boxed.arguments)? else {
                 return None;
@@ -325,7 +406,9 @@ fn returns_future(output: &ReturnType) -> Option<bool> {
 }
 
 fn single_type_argument(arguments: &PathArguments) -> Option<&Type> {
-    let PathArguments::AngleBracketed(args) = arguments else { return None };
+    let PathArguments::AngleBracketed(args) = arguments else {
+        return None;
+    };
     args.args.iter().find_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
@@ -346,7 +429,9 @@ fn fake_return_type(ty: &Type) -> Option<Type> {
     impl VisitMut for ImplToInfer {
         fn visit_type_mut(&mut self, ty: &mut Type) {
             if let Type::ImplTrait(imp) = ty {
-                *ty = Type::Infer(syn::TypeInfer { underscore_token: syn::Token![_](imp.impl_token.span) });
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](imp.impl_token.span),
+                });
             } else {
                 syn::visit_mut::visit_type_mut(self, ty);
             }
@@ -381,7 +466,7 @@ fn check_return_options(args: &ObserveArgs, output: &ReturnType, shape: &Shape) 
             "`ret` records the return value, but this function returns `()`; remove `ret`",
         ));
     }
-    for path in [&args.error_if, &args.ok_if].into_iter().flatten() {
+    if let Some(path) = args.error_if.as_ref().or(args.ok_if.as_ref()) {
         return Err(syn::Error::new_spanned(
             path,
             "this function returns `()`, so a predicate on its return value cannot tell errors apart; remove it",

@@ -35,7 +35,11 @@ impl Call {
         } else {
             None
         };
-        Call { span, timing, completed: Cell::new(false) }
+        Call {
+            span,
+            timing,
+            completed: Cell::new(false),
+        }
     }
 
     /// The call's span.
@@ -54,7 +58,8 @@ impl Call {
 
     /// Records the error's `Display` as the span's status description (`err`).
     pub fn record_error(&self, error: &dyn fmt::Display) {
-        self.span.record(STATUS_DESCRIPTION, tracing::field::display(error));
+        self.span
+            .record(STATUS_DESCRIPTION, tracing::field::display(error));
     }
 
     #[inline]
@@ -75,9 +80,15 @@ impl Drop for Call {
     fn drop(&mut self) {
         if !self.completed.get() {
             let verdict = if std::thread::panicking() {
-                Verdict { outcome: Outcome::Panic, error_type: Some("panic") }
+                Verdict {
+                    outcome: Outcome::Panic,
+                    error_type: Some("panic"),
+                }
             } else {
-                Verdict { outcome: Outcome::Cancelled, error_type: None }
+                Verdict {
+                    outcome: Outcome::Cancelled,
+                    error_type: None,
+                }
             };
             self.finish(verdict);
         }

@@ -88,7 +88,11 @@ fn describe() {
         Unit::Seconds,
         "Latency of calls of an observed function"
     );
-    describe_gauge!(FUNCTION_CALLS_CONCURRENT, Unit::Count, "Calls of an observed function in flight");
+    describe_gauge!(
+        FUNCTION_CALLS_CONCURRENT,
+        Unit::Count,
+        "Calls of an observed function in flight"
+    );
 }
 
 fn forward(site: &Site, last: &Totals, now: &Totals) {
@@ -122,12 +126,14 @@ fn forward(site: &Site, last: &Totals, now: &Totals) {
 /// ```
 pub fn spawn_flusher(interval: std::time::Duration) -> std::io::Result<()> {
     enable();
-    std::thread::Builder::new().name("obs-metrics-flush".into()).spawn(move || {
-        loop {
-            std::thread::sleep(interval);
-            flush();
-        }
-    })?;
+    std::thread::Builder::new()
+        .name("obs-metrics-flush".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(interval);
+                flush();
+            }
+        })?;
     Ok(())
 }
 

@@ -21,7 +21,12 @@ static SITES: Mutex<Vec<&'static Site>> = Mutex::new(Vec::new());
 impl Site {
     /// A site for the function `function` of module `module`, whose span is called `name`.
     pub const fn new(name: &'static str, function: &'static str, module: &'static str) -> Self {
-        Site { name, function, module, stats: OnceLock::new() }
+        Site {
+            name,
+            function,
+            module,
+            stats: OnceLock::new(),
+        }
     }
 
     /// The span name (`module::function`, or the `name = "…"` argument).
@@ -43,7 +48,10 @@ impl Site {
     #[inline]
     pub(crate) fn stats(&'static self) -> &'static Stats {
         self.stats.get_or_init(|| {
-            SITES.lock().unwrap_or_else(PoisonError::into_inner).push(self);
+            SITES
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(self);
             Stats::new()
         })
     }

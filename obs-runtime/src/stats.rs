@@ -121,7 +121,10 @@ fn stripe_count() -> usize {
 impl Stats {
     pub(crate) fn new() -> Self {
         let n = stripe_count();
-        Stats { stripes: (0..n).map(|_| Stripe::new()).collect(), mask: n - 1 }
+        Stats {
+            stripes: (0..n).map(|_| Stripe::new()).collect(),
+            mask: n - 1,
+        }
     }
 
     #[inline]
@@ -200,7 +203,9 @@ mod tests {
 
     #[test]
     fn the_otel_http_buckets_are_all_bounds() {
-        for b in [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0] {
+        for b in [
+            0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+        ] {
             assert!(DURATION_BUCKETS.contains(&b), "{b} missing");
         }
         assert!(DURATION_BUCKETS.windows(2).all(|w| w[0] < w[1]));
@@ -214,7 +219,11 @@ mod tests {
                 s.spawn(|| {
                     for i in 0..1000u64 {
                         stats.start();
-                        let outcome = if i % 10 == 0 { Outcome::Error } else { Outcome::Ok };
+                        let outcome = if i % 10 == 0 {
+                            Outcome::Error
+                        } else {
+                            Outcome::Ok
+                        };
                         stats.finish(outcome, i * 1000);
                     }
                 });
@@ -227,6 +236,10 @@ mod tests {
         assert_eq!(t.in_flight(), 1);
         assert_eq!(t.counts.iter().sum::<u64>(), 4000);
         assert_eq!(t.sums_ns.iter().sum::<u64>(), 4 * 1000 * (999 * 1000) / 2);
-        assert_eq!(t.counts[0], 4 * 2, "0 ns and 1000 ns fall in the first bucket");
+        assert_eq!(
+            t.counts[0],
+            4 * 2,
+            "0 ns and 1000 ns fall in the first bucket"
+        );
     }
 }

@@ -53,12 +53,28 @@ fn every_receiver_kind_is_observed_and_self_is_recorded() {
         (a, b, d, e, c.into_inner())
     });
     assert_eq!(results, (1, 3, 3, 40, 3));
-    assert_eq!(cap.span("observe::methods::get").fields["self"], Value::Debug("Counter { n: 1 }".into()));
-    assert_eq!(cap.span("observe::methods::bump").fields["by"], Value::U64(2));
-    assert_eq!(cap.span("observe::methods::shared").fields["self"], Value::Debug("Counter { n: 4 }".into()));
-    assert_eq!(cap.span("observe::methods::into_inner").fields["self"], Value::Debug("Counter { n: 3 }".into()));
+    assert_eq!(
+        cap.span("observe::methods::get").fields["self"],
+        Value::Debug("Counter { n: 1 }".into())
+    );
+    assert_eq!(
+        cap.span("observe::methods::bump").fields["by"],
+        Value::U64(2)
+    );
+    assert_eq!(
+        cap.span("observe::methods::shared").fields["self"],
+        Value::Debug("Counter { n: 4 }".into())
+    );
+    assert_eq!(
+        cap.span("observe::methods::into_inner").fields["self"],
+        Value::Debug("Counter { n: 3 }".into())
+    );
     for f in ["get", "bump", "into_inner", "shared", "get_later", "new"] {
-        assert_eq!(calls(&format!("observe::methods::{f}")), [1, 0, 0, 0], "{f}");
+        assert_eq!(
+            calls(&format!("observe::methods::{f}")),
+            [1, 0, 0, 0],
+            "{f}"
+        );
     }
 }
 
@@ -75,5 +91,9 @@ impl NoDebug {
 fn a_self_without_debug_is_left_empty() {
     let (cap, v) = capture(|| NoDebug.value());
     assert_eq!(v, 7);
-    assert!(!cap.span("observe::methods::value").fields.contains_key("self"));
+    assert!(
+        !cap.span("observe::methods::value")
+            .fields
+            .contains_key("self")
+    );
 }

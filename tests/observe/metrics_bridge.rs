@@ -11,12 +11,20 @@ fn bridged(fail: bool) -> Result<(), ()> {
 }
 
 fn labels(key: &CompositeKey) -> Vec<(String, String)> {
-    key.key().labels().map(|l| (l.key().to_owned(), l.value().to_owned())).collect()
+    key.key()
+        .labels()
+        .map(|l| (l.key().to_owned(), l.value().to_owned()))
+        .collect()
 }
 
 /// One series of `bridged` in a snapshot (the debugging recorder's snapshots drain it).
 fn series<'a>(
-    snapshot: &'a [(CompositeKey, Option<metrics::Unit>, Option<metrics::SharedString>, DebugValue)],
+    snapshot: &'a [(
+        CompositeKey,
+        Option<metrics::Unit>,
+        Option<metrics::SharedString>,
+        DebugValue,
+    )],
     name: &str,
     result: Option<&str>,
 ) -> Option<&'a DebugValue> {
@@ -41,15 +49,25 @@ fn calls_made_before_a_recorder_exists_reach_it_when_it_flushes() {
     let recorder = DebuggingRecorder::new();
     metrics::with_local_recorder(&recorder, obs::metrics::flush);
     let snapshot = recorder.snapshotter().snapshot().into_vec();
-    assert_eq!(series(&snapshot, "function_calls_total", Some("ok")), Some(&DebugValue::Counter(2)));
-    assert_eq!(series(&snapshot, "function_calls_total", Some("error")), Some(&DebugValue::Counter(1)));
+    assert_eq!(
+        series(&snapshot, "function_calls_total", Some("ok")),
+        Some(&DebugValue::Counter(2))
+    );
+    assert_eq!(
+        series(&snapshot, "function_calls_total", Some("error")),
+        Some(&DebugValue::Counter(1))
+    );
     assert_eq!(
         series(&snapshot, "function_calls_total", Some("panic")),
         Some(&DebugValue::Counter(0)),
         "every result series exists, so ratios have a numerator from the start"
     );
-    assert_eq!(series(&snapshot, "function_calls_concurrent", None), Some(&DebugValue::Gauge(0.0.into())));
-    let Some(DebugValue::Histogram(samples)) = series(&snapshot, "function_calls_duration_seconds", None)
+    assert_eq!(
+        series(&snapshot, "function_calls_concurrent", None),
+        Some(&DebugValue::Gauge(0.0.into()))
+    );
+    let Some(DebugValue::Histogram(samples)) =
+        series(&snapshot, "function_calls_duration_seconds", None)
     else {
         panic!("no histogram");
     };
@@ -57,7 +75,9 @@ fn calls_made_before_a_recorder_exists_reach_it_when_it_flushes() {
     assert!(samples.iter().all(|s| s.into_inner() < 0.1));
     let (_, unit, help, _) = snapshot
         .iter()
-        .find(|(k, ..)| k.kind() == MetricKind::Histogram && k.key().name() == "function_calls_duration_seconds")
+        .find(|(k, ..)| {
+            k.kind() == MetricKind::Histogram && k.key().name() == "function_calls_duration_seconds"
+        })
         .unwrap();
     assert_eq!(*unit, Some(metrics::Unit::Seconds));
     assert!(help.is_some(), "described, as Prometheus tools require");
@@ -66,9 +86,16 @@ fn calls_made_before_a_recorder_exists_reach_it_when_it_flushes() {
     bridged(true).unwrap_err();
     metrics::with_local_recorder(&recorder, obs::metrics::flush);
     let snapshot = recorder.snapshotter().snapshot().into_vec();
-    assert_eq!(series(&snapshot, "function_calls_total", Some("error")), Some(&DebugValue::Counter(1)));
-    assert_eq!(series(&snapshot, "function_calls_total", Some("ok")), Some(&DebugValue::Counter(0)));
-    let Some(DebugValue::Histogram(samples)) = series(&snapshot, "function_calls_duration_seconds", None)
+    assert_eq!(
+        series(&snapshot, "function_calls_total", Some("error")),
+        Some(&DebugValue::Counter(1))
+    );
+    assert_eq!(
+        series(&snapshot, "function_calls_total", Some("ok")),
+        Some(&DebugValue::Counter(0))
+    );
+    let Some(DebugValue::Histogram(samples)) =
+        series(&snapshot, "function_calls_duration_seconds", None)
     else {
         panic!("no histogram");
     };

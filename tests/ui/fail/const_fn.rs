@@ -1,0 +1,6 @@
+#[obs::observe]
+const fn f() -> u32 {
+    1
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[obs::observe(level = debug, name = "a", level = info)]
+fn f() {}
+
+fn main() {}

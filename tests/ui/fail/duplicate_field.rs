@@ -1,0 +1,4 @@
+#[obs::observe(fields(region = "eu", region = "us"))]
+fn f() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[obs::observe(name = "")]
+fn f() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[obs::observe(err)]
+fn find(id: u32) -> Option<u32> {
+    Some(id)
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[obs::observe(err)]
+fn save() {}
+
+fn main() {}

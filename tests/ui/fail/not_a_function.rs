@@ -1,0 +1,6 @@
+#[obs::observe]
+struct Order {
+    id: u32,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[obs::observe(fields(otel.status_code = "OK"))]
+fn f() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[obs::observe(error)]
+fn f() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {}

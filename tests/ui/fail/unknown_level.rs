@@ -1,0 +1,4 @@
+#[obs::observe(level = verbose)]
+fn f() {}
+
+fn main() {}
