@@ -134,22 +134,47 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         |#call: &#private::Call, #ret: &_| { #completion }
     };
 
+    let body_fn = Ident::new("obs_body", Span::mixed_site());
+    let active = Ident::new("obs_active", Span::mixed_site());
+    let span_var = Ident::new("obs_span", Span::mixed_site());
+    // When no metrics are collected and no subscriber listens at this level, the function runs
+    // its body directly: a cost of two loads per call. The body is written once either way; the
+    // span is made first because it records the arguments the body then takes.
+    let checked_span = quote! {
+        static #site: #private::Site = #private::Site::new(#name, #function, ::core::module_path!());
+        let #active = #private::is_active(#level);
+        let #span_var = if #active { #span } else { #private::tracing::Span::none() };
+    };
     let new_body = match shape {
-        Shape::Sync => quote! {
-            #prelude
-            let #entered = #call.span().enter();
-            #[allow(clippy::redundant_closure_call)]
-            let #ret = (move || { #inference_hint #body })();
-            {
-                let #ret = &#ret;
-                #completion
+        Shape::Sync => {
+            let run = quote!(#private::run(#body_fn));
+            quote! {
+                #checked_span
+                let #body_fn = move || { #inference_hint #body };
+                if !#active {
+                    return #run;
+                }
+                let #call = #private::Call::start(&#site, #span_var);
+                let #entered = #call.span().enter();
+                let #ret = #run;
+                {
+                    let #ret = &#ret;
+                    #completion
+                }
+                #ret
             }
-            #ret
-        },
+        }
         Shape::AsyncFn => quote! {
-            #prelude
-            #private::ObservedFuture::new(#call, async move { #inference_hint #body }, #on_complete).await
+            #checked_span
+            let #body_fn = async move { #inference_hint #body };
+            if !#active {
+                return #body_fn.await;
+            }
+            let #call = #private::Call::start(&#site, #span_var);
+            #private::ObservedFuture::new(#call, #body_fn, #on_complete).await
         },
+        // No fast path: the function must return one future type either way, and creating a
+        // future is not the nanosecond-scale hot path the fast path is for.
         Shape::ReturnsFuture { boxed } => {
             let future = Ident::new("obs_future", Span::mixed_site());
             let observed = quote!(#private::ObservedFuture::new(#call, #future, #on_complete));

@@ -8,6 +8,19 @@ pub use crate::record::{Arg, RecordDebug, RecordOpaque, RecordPrimitive};
 pub use crate::site::Site;
 pub use tracing;
 
+/// Whether an observed call at `level` has anything to record: metrics are collected, or a
+/// subscriber may be interested in spans at this level. One or two relaxed loads.
+#[inline]
+pub fn is_active(level: tracing::Level) -> bool {
+    crate::metrics::is_collecting() || tracing::level_enabled!(level)
+}
+
+/// Runs the body closure of a sync function (called by value, so it needs no `mut` binding).
+#[inline(always)]
+pub fn run<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}
+
 /// The error of `value`, for `#[observe(err)]`.
 #[inline]
 pub fn error_of<R: ErrorOf>(value: &R) -> Option<&dyn core::fmt::Display> {

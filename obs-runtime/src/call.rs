@@ -68,29 +68,43 @@ impl Call {
             stats.finish(verdict.outcome, clock::elapsed_ns(start));
         }
         if verdict.outcome.is_failure() {
-            self.span.record(STATUS_CODE, "ERROR");
-            if let Some(error_type) = verdict.error_type {
-                self.span.record(ERROR_TYPE, error_type);
+            self.mark_failed(verdict);
+        }
+    }
+
+    /// The call ends without a return value: unwinding, or a future dropped early.
+    #[cold]
+    #[inline(never)]
+    fn abandon(&self) {
+        let verdict = if std::thread::panicking() {
+            Verdict {
+                outcome: Outcome::Panic,
+                error_type: Some("panic"),
             }
+        } else {
+            Verdict {
+                outcome: Outcome::Cancelled,
+                error_type: None,
+            }
+        };
+        self.finish(verdict);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn mark_failed(&self, verdict: Verdict) {
+        self.span.record(STATUS_CODE, "ERROR");
+        if let Some(error_type) = verdict.error_type {
+            self.span.record(ERROR_TYPE, error_type);
         }
     }
 }
 
 impl Drop for Call {
+    #[inline]
     fn drop(&mut self) {
         if !self.completed.get() {
-            let verdict = if std::thread::panicking() {
-                Verdict {
-                    outcome: Outcome::Panic,
-                    error_type: Some("panic"),
-                }
-            } else {
-                Verdict {
-                    outcome: Outcome::Cancelled,
-                    error_type: None,
-                }
-            };
-            self.finish(verdict);
+            self.abandon();
         }
     }
 }
