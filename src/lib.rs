@@ -2,7 +2,8 @@
 //!
 //! Observability for Rust services from attribute macros and a thin runtime: `#[observe]`
 //! gives any function a `tracing` span, a call counter by result, a latency histogram and an
-//! in-flight gauge.
+//! in-flight gauge; [`init`] sets up correlated JSON logs, sampled traces (OTLP, or a local
+//! file) and a Prometheus endpoint in one call.
 //!
 //! ```
 //! #[obs::observe(err)]
@@ -18,7 +19,10 @@
 
 #[doc(inline)]
 pub use obs_macros::observe;
-pub use obs_runtime::{Outcome, metrics, names};
+pub use obs_runtime::{
+    ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, ShutdownError, Telemetry,
+    TelemetryBuilder, config, context, init, metrics, names,
+};
 
 #[doc(hidden)]
 pub use obs_runtime::__private;

@@ -1,5 +1,5 @@
-//! The runtime of [obs](https://docs.rs/obs): what `#[observe]` expansions call, and the
-//! metrics of observed functions.
+//! The runtime of [obs](https://docs.rs/obs): what `#[observe]` expansions call, the metrics of
+//! observed functions, and the one-call set-up of logs, traces and metrics ([`init`]).
 //!
 //! Users depend on the `obs` facade crate, which re-exports this crate and the macros.
 
@@ -7,15 +7,28 @@
 
 mod call;
 mod clock;
+pub mod config;
+pub mod context;
+mod error;
 mod future;
+mod logs;
 pub mod metrics;
 pub mod names;
+mod otlp;
 mod outcome;
+mod panic;
+mod process;
+mod prometheus;
 mod record;
 mod site;
 mod stats;
+mod telemetry;
+mod trace;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use error::{ConfigError, InitError, ShutdownError};
 pub use outcome::Outcome;
+pub use prometheus::HTTP_DURATION_BUCKETS;
+pub use telemetry::{Telemetry, TelemetryBuilder, init};

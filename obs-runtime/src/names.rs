@@ -15,3 +15,23 @@ pub const LABEL_FUNCTION: &str = "function";
 pub const LABEL_MODULE: &str = "module";
 /// Label: how the call ended: `ok`, `error`, `panic` or `cancelled`.
 pub const LABEL_RESULT: &str = "result";
+
+/// Gauge: share of a filesystem's space in use (0 to 1), labelled `mountpoint`.
+pub const SYSTEM_FILESYSTEM_UTILIZATION_RATIO: &str = "system_filesystem_utilization_ratio";
+/// Label: a filesystem's mount point.
+pub const LABEL_MOUNTPOINT: &str = "mountpoint";
+
+/// Counter: traces by sampling decision, labelled `decision` (`kept_sampled`, `kept_parent`,
+/// `kept_failed`, `dropped`, `dropped_overflow`).
+pub const OBS_TRACES_TOTAL: &str = "obs_traces_total";
+/// Counter: spans dropped before export, labelled `reason` (`trace_too_long`,
+/// `export_queue_full`, `export_failed`).
+pub const OBS_SPANS_DROPPED_TOTAL: &str = "obs_spans_dropped_total";
+/// Counter: spans exported.
+pub const OBS_SPANS_EXPORTED_TOTAL: &str = "obs_spans_exported_total";
+/// Counter: export requests that failed (collector down, timeout).
+pub const OBS_EXPORT_FAILURES_TOTAL: &str = "obs_export_failures_total";
+/// Gauge: undecided traces buffered by the tail sampler.
+pub const OBS_TRACES_BUFFERED: &str = "obs_traces_buffered";
+/// Counter: log lines dropped because stdout could not keep up.
+pub const OBS_LOG_LINES_DROPPED_TOTAL: &str = "obs_log_lines_dropped_total";

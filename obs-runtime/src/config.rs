@@ -1,0 +1,573 @@
+//! Settings of the runtime: from the builder, then from the standard environment variables,
+//! which win so that an operator can change a deployed service without rebuilding it.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `OTEL_SERVICE_NAME` | `service.name` | the builder's name |
+//! | `OTEL_RESOURCE_ATTRIBUTES` | `k=v,k2=v2` resource attributes (values percent-decoded) | none |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | collector base URL; `/v1/traces` and `/v1/logs` are appended for HTTP | none: traces go to the trace file |
+//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `…_LOGS_ENDPOINT` | full URL per signal | from the base URL |
+//! | `OTEL_EXPORTER_OTLP_PROTOCOL` | `http/protobuf` (`grpc` needs the `grpc` feature) | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_TIMEOUT` | export timeout in milliseconds | 3000 |
+//! | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` | `parentbased_traceidratio` |
+//! | `OTEL_TRACES_SAMPLER_ARG` | the ratio, 0 to 1 | 0.1 |
+//! | `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER` | `otlp` or `none` | `otlp` |
+//! | `OTEL_SDK_DISABLED` | `true` turns off trace and OTLP export (JSON logs and `/metrics` stay) | `false` |
+//! | `RUST_LOG` | log filter (`tracing_subscriber::EnvFilter` syntax) | `info` |
+//! | `OBS_TRACES_FILTER` | which spans are traced (same syntax) | `info` |
+//! | `OBS_TRACES_FILE` | the embedded trace file, used when no OTLP endpoint is set; `off` disables it | `obs-traces.jsonl` |
+//! | `OBS_METRICS_ADDR` | address of the Prometheus `/metrics` endpoint; `off` disables it | `127.0.0.1:9464` |
+
+use crate::error::ConfigError;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How new traces are chosen for export, before failures are known.
+///
+/// Whatever this says, a trace in which a span fails is exported too (unless
+/// [`Sampler::AlwaysOff`], or `keep_failed_traces(false)`): obs buffers the spans of a trace it
+/// has not chosen until the trace ends, then keeps it if anything failed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sampler {
+    /// Every trace.
+    AlwaysOn,
+    /// No trace, not even failed ones.
+    AlwaysOff,
+    /// A share of traces (0 to 1), chosen by trace id so that every service agrees.
+    TraceIdRatio(f64),
+    /// Follow an incoming `traceparent`'s sampled flag; use the inner sampler for new traces.
+    /// A sampled parent is always kept; an unsampled one is kept only if it fails here.
+    ParentBased(RootSampler),
+}
+
+/// The sampler of new traces inside [`Sampler::ParentBased`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RootSampler {
+    /// Every new trace.
+    AlwaysOn,
+    /// No new trace (failed ones are still kept).
+    AlwaysOff,
+    /// A share of new traces.
+    TraceIdRatio(f64),
+}
+
+impl Default for Sampler {
+    fn default() -> Self {
+        Sampler::ParentBased(RootSampler::TraceIdRatio(0.1))
+    }
+}
+
+/// OTLP wire protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// Protobuf over HTTP (port 4318).
+    HttpProtobuf,
+    /// gRPC (port 4317); needs the `grpc` feature.
+    Grpc,
+}
+
+/// Where OTLP data goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtlpConfig {
+    /// URL traces are sent to.
+    pub traces_endpoint: String,
+    /// URL logs are sent to.
+    pub logs_endpoint: String,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// Timeout of one export.
+    pub timeout: Duration,
+    /// Export logs over OTLP too.
+    pub logs: bool,
+}
+
+/// Bounds on the memory and queues of the trace pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Spans buffered per undecided trace; more are dropped (and counted).
+    pub max_spans_per_trace: usize,
+    /// Undecided traces buffered at once; past this, new traces are decided by ratio alone.
+    pub max_traces_in_flight: usize,
+    /// Finished spans waiting for export; past this, spans are dropped (and counted).
+    pub export_queue: usize,
+    /// Spans per export request.
+    pub export_batch: usize,
+    /// Longest wait before a partial batch is exported.
+    pub export_delay: Duration,
+    /// How often metrics are forwarded and process gauges updated.
+    pub metrics_interval: Duration,
+    /// Bound on `shutdown`.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_spans_per_trace: 1024,
+            max_traces_in_flight: 4096,
+            export_queue: 8192,
+            export_batch: 512,
+            export_delay: Duration::from_millis(500),
+            metrics_interval: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Everything the runtime needs; made by [`crate::TelemetryBuilder`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// `service.name`.
+    pub service_name: String,
+    /// `service.version`.
+    pub service_version: Option<String>,
+    /// `deployment.environment.name`.
+    pub environment: Option<String>,
+    /// Further resource attributes.
+    pub resource_attributes: Vec<(String, String)>,
+    /// OTLP export; `None` writes traces to [`Config::traces_file`].
+    pub otlp: Option<OtlpConfig>,
+    /// The embedded trace file (OTLP-JSON lines), used when there is no OTLP endpoint.
+    pub traces_file: Option<PathBuf>,
+    /// Head sampler.
+    pub sampler: Sampler,
+    /// Export every trace in which a span failed.
+    pub keep_failed_traces: bool,
+    /// `RUST_LOG`-style filter of log lines.
+    pub log_filter: String,
+    /// `RUST_LOG`-style filter of traced spans.
+    pub trace_filter: String,
+    /// Address of `/metrics`; `None` installs no Prometheus recorder.
+    pub metrics_addr: Option<SocketAddr>,
+    /// `OTEL_SDK_DISABLED`: no trace or OTLP export.
+    pub sdk_disabled: bool,
+    /// Pipeline bounds.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Defaults for a service called `service_name`.
+    pub fn new(service_name: impl Into<String>) -> Self {
+        Config {
+            service_name: service_name.into(),
+            service_version: None,
+            environment: None,
+            resource_attributes: Vec::new(),
+            otlp: None,
+            traces_file: Some(PathBuf::from("obs-traces.jsonl")),
+            sampler: Sampler::default(),
+            keep_failed_traces: true,
+            log_filter: "info".into(),
+            trace_filter: "info".into(),
+            metrics_addr: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+            sdk_disabled: false,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Applies the environment variables that `lookup` finds (see the module docs).
+    ///
+    /// ```
+    /// # use obs_runtime::config::{Config, Sampler, RootSampler};
+    /// let env = [("OTEL_TRACES_SAMPLER", "traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "0.25")];
+    /// let mut config = Config::new("shop");
+    /// config.apply_env(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap();
+    /// assert_eq!(config.sampler, Sampler::TraceIdRatio(0.25));
+    ///
+    /// let bad = Config::new("shop").apply_env(|k| (k == "OTEL_TRACES_SAMPLER_ARG").then(|| "lots".into()));
+    /// assert!(bad.unwrap_err().to_string().contains("OTEL_TRACES_SAMPLER_ARG"));
+    /// ```
+    pub fn apply_env(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+        if let Some(name) = get("OTEL_SERVICE_NAME") {
+            self.service_name = name;
+        }
+        if let Some(attrs) = get("OTEL_RESOURCE_ATTRIBUTES") {
+            for (key, value) in parse_resource_attributes(&attrs)? {
+                match key.as_str() {
+                    "service.name" if get("OTEL_SERVICE_NAME").is_none() => {
+                        self.service_name = value
+                    }
+                    "service.version" => self.service_version = Some(value),
+                    "deployment.environment.name" | "deployment.environment" => {
+                        self.environment = Some(value)
+                    }
+                    _ => self.resource_attributes.push((key, value)),
+                }
+            }
+        }
+        if let Some(disabled) = get("OTEL_SDK_DISABLED") {
+            self.sdk_disabled = parse_bool("OTEL_SDK_DISABLED", &disabled)?;
+        }
+        let ratio = get("OTEL_TRACES_SAMPLER_ARG")
+            .map(|arg| parse_ratio("OTEL_TRACES_SAMPLER_ARG", &arg))
+            .transpose()?;
+        if let Some(sampler) = get("OTEL_TRACES_SAMPLER") {
+            self.sampler = parse_sampler(&sampler, ratio)?;
+        } else if let Some(ratio) = ratio {
+            self.sampler = match self.sampler {
+                Sampler::TraceIdRatio(_) => Sampler::TraceIdRatio(ratio),
+                Sampler::ParentBased(RootSampler::TraceIdRatio(_)) => {
+                    Sampler::ParentBased(RootSampler::TraceIdRatio(ratio))
+                }
+                other => other,
+            };
+        }
+        let protocol = match get("OTEL_EXPORTER_OTLP_PROTOCOL").as_deref().map(str::trim) {
+            None | Some("http/protobuf") => Protocol::HttpProtobuf,
+            Some("grpc") => Protocol::Grpc,
+            Some(other) => {
+                return Err(ConfigError::InvalidEnv {
+                    var: "OTEL_EXPORTER_OTLP_PROTOCOL",
+                    value: other.into(),
+                    expected: "`http/protobuf` or `grpc` (`http/json` is not supported)".into(),
+                });
+            }
+        };
+        let timeout = get("OTEL_EXPORTER_OTLP_TIMEOUT")
+            .map(|t| {
+                t.trim()
+                    .parse::<u64>()
+                    .map(Duration::from_millis)
+                    .map_err(|_| ConfigError::InvalidEnv {
+                        var: "OTEL_EXPORTER_OTLP_TIMEOUT",
+                        value: t.clone(),
+                        expected: "a number of milliseconds, e.g. 3000".into(),
+                    })
+            })
+            .transpose()?;
+        let base = get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .map(|e| check_url("OTEL_EXPORTER_OTLP_ENDPOINT", e))
+            .transpose()?;
+        let traces = get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .map(|e| check_url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", e))
+            .transpose()?;
+        let logs = get("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
+            .map(|e| check_url("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", e))
+            .transpose()?;
+        let signal_url = |base: &str, path: &str| match protocol {
+            Protocol::HttpProtobuf => format!("{}/{path}", base.trim_end_matches('/')),
+            Protocol::Grpc => base.to_owned(),
+        };
+        if base.is_some() || traces.is_some() {
+            let previous = self.otlp.take();
+            let traces_endpoint = traces
+                .or_else(|| base.as_deref().map(|b| signal_url(b, "v1/traces")))
+                .or_else(|| previous.as_ref().map(|p| p.traces_endpoint.clone()))
+                .unwrap_or_default();
+            let logs_endpoint = logs
+                .or_else(|| base.as_deref().map(|b| signal_url(b, "v1/logs")))
+                .unwrap_or_else(|| traces_endpoint.replace("v1/traces", "v1/logs"));
+            self.otlp = Some(OtlpConfig {
+                traces_endpoint,
+                logs_endpoint,
+                protocol,
+                timeout: previous
+                    .as_ref()
+                    .map_or(Duration::from_secs(3), |p| p.timeout),
+                logs: previous.is_none_or(|p| p.logs),
+            });
+        }
+        if let Some(otlp) = &mut self.otlp {
+            otlp.protocol = protocol;
+            if let Some(timeout) = timeout {
+                otlp.timeout = timeout;
+            }
+        }
+        for (var, signal) in [
+            ("OTEL_TRACES_EXPORTER", "traces"),
+            ("OTEL_LOGS_EXPORTER", "logs"),
+        ] {
+            match get(var).as_deref().map(str::trim) {
+                None | Some("otlp") => {}
+                Some("none") if signal == "traces" => {
+                    self.otlp = None;
+                    self.traces_file = None;
+                }
+                Some("none") => {
+                    if let Some(otlp) = &mut self.otlp {
+                        otlp.logs = false;
+                    }
+                }
+                Some(other) => {
+                    return Err(ConfigError::InvalidEnv {
+                        var,
+                        value: other.into(),
+                        expected: "`otlp` or `none`".into(),
+                    });
+                }
+            }
+        }
+        if let Some(filter) = lookup("RUST_LOG") {
+            self.log_filter = check_filter("RUST_LOG", filter)?;
+        }
+        if let Some(filter) = lookup("OBS_TRACES_FILTER") {
+            self.trace_filter = check_filter("OBS_TRACES_FILTER", filter)?;
+        }
+        if let Some(path) = get("OBS_TRACES_FILE") {
+            self.traces_file = (path.trim() != "off").then(|| PathBuf::from(path.trim()));
+        }
+        if let Some(addr) = get("OBS_METRICS_ADDR") {
+            self.metrics_addr = match addr.trim() {
+                "off" => None,
+                addr => Some(addr.parse().map_err(|_| ConfigError::InvalidEnv {
+                    var: "OBS_METRICS_ADDR",
+                    value: addr.into(),
+                    expected: "a socket address such as 127.0.0.1:9464, or `off`".into(),
+                })?),
+            };
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ConfigError::InvalidEnv {
+            var,
+            value: value.into(),
+            expected: "`true` or `false`".into(),
+        }),
+    }
+}
+
+fn parse_ratio(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    match value.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(ConfigError::InvalidEnv {
+            var,
+            value: value.into(),
+            expected: "a number from 0 to 1, e.g. 0.1 to keep 10% of traces".into(),
+        }),
+    }
+}
+
+fn parse_sampler(name: &str, ratio: Option<f64>) -> Result<Sampler, ConfigError> {
+    let ratio = ratio.unwrap_or(1.0);
+    Ok(match name.trim() {
+        "always_on" => Sampler::AlwaysOn,
+        "always_off" => Sampler::AlwaysOff,
+        "traceidratio" => Sampler::TraceIdRatio(ratio),
+        "parentbased_always_on" => Sampler::ParentBased(RootSampler::AlwaysOn),
+        "parentbased_always_off" => Sampler::ParentBased(RootSampler::AlwaysOff),
+        "parentbased_traceidratio" => Sampler::ParentBased(RootSampler::TraceIdRatio(ratio)),
+        other => {
+            return Err(ConfigError::InvalidEnv {
+                var: "OTEL_TRACES_SAMPLER",
+                value: other.into(),
+                expected: "one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio".into(),
+            });
+        }
+    })
+}
+
+fn check_url(var: &'static str, value: String) -> Result<String, ConfigError> {
+    let trimmed = value.trim();
+    let valid = (trimmed.starts_with("http://") || trimmed.starts_with("https://"))
+        && trimmed
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
+    if valid {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ConfigError::InvalidEnv {
+            var,
+            value,
+            expected: "an http:// or https:// URL, e.g. http://localhost:4318".into(),
+        })
+    }
+}
+
+fn check_filter(var: &'static str, filter: String) -> Result<String, ConfigError> {
+    match tracing_subscriber::EnvFilter::builder().parse(&filter) {
+        Ok(_) => Ok(filter),
+        Err(e) => Err(ConfigError::InvalidEnv {
+            var,
+            value: filter,
+            expected: format!("a filter such as `info` or `info,my_crate=debug` ({e})"),
+        }),
+    }
+}
+
+/// Parses `k=v,k2=v2` with percent-encoded values, as the OpenTelemetry spec defines it.
+fn parse_resource_attributes(value: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    let invalid = |why: &str| ConfigError::InvalidEnv {
+        var: "OTEL_RESOURCE_ATTRIBUTES",
+        value: value.into(),
+        expected: format!("comma-separated key=value pairs, e.g. team=payments,region=eu ({why})"),
+    };
+    value
+        .split(',')
+        .filter(|pair| !pair.trim().is_empty())
+        .map(|pair| {
+            let (key, val) = pair
+                .split_once('=')
+                .ok_or_else(|| invalid(&format!("`{pair}` has no `=`")))?;
+            let key = key.trim();
+            if key.is_empty() {
+                return Err(invalid("a key is empty"));
+            }
+            Ok((
+                key.to_owned(),
+                percent_decode(val.trim()).ok_or_else(|| invalid("bad %-escape"))?,
+            ))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes; `None` when one is malformed or the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    fn apply(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut config = Config::new("svc");
+        config.apply_env(env(pairs))?;
+        Ok(config)
+    }
+
+    #[test]
+    fn defaults_keep_ten_percent_and_write_a_trace_file() {
+        let c = apply(&[]).unwrap();
+        assert_eq!(
+            c.sampler,
+            Sampler::ParentBased(RootSampler::TraceIdRatio(0.1))
+        );
+        assert!(c.keep_failed_traces && c.otlp.is_none());
+        assert_eq!(
+            c.traces_file.as_deref(),
+            Some(std::path::Path::new("obs-traces.jsonl"))
+        );
+    }
+
+    #[test]
+    fn standard_variables_are_read() {
+        let c = apply(&[
+            ("OTEL_SERVICE_NAME", "checkout"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.version=1.2,team=pay%2Cments, region = eu ,deployment.environment.name=prod"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1500"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
+            ("RUST_LOG", "warn,checkout=debug"),
+            ("OBS_METRICS_ADDR", "0.0.0.0:9000"),
+        ])
+        .unwrap();
+        assert_eq!(c.service_name, "checkout");
+        assert_eq!(c.service_version.as_deref(), Some("1.2"));
+        assert_eq!(c.environment.as_deref(), Some("prod"));
+        assert_eq!(
+            c.resource_attributes,
+            [
+                ("team".into(), "pay,ments".into()),
+                ("region".into(), "eu".into())
+            ]
+        );
+        let otlp = c.otlp.unwrap();
+        assert_eq!(otlp.traces_endpoint, "http://collector:4318/v1/traces");
+        assert_eq!(otlp.logs_endpoint, "http://collector:4318/v1/logs");
+        assert_eq!(otlp.timeout, Duration::from_millis(1500));
+        assert_eq!(
+            c.sampler,
+            Sampler::ParentBased(RootSampler::TraceIdRatio(0.5))
+        );
+        assert_eq!(c.log_filter, "warn,checkout=debug");
+        assert_eq!(c.metrics_addr, Some("0.0.0.0:9000".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_ratio_alone_adjusts_the_default_sampler() {
+        let c = apply(&[("OTEL_TRACES_SAMPLER_ARG", "0.3")]).unwrap();
+        assert_eq!(
+            c.sampler,
+            Sampler::ParentBased(RootSampler::TraceIdRatio(0.3))
+        );
+    }
+
+    #[test]
+    fn every_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("OTEL_TRACES_SAMPLER", "sometimes"),
+            ("OTEL_TRACES_SAMPLER_ARG", "1.5"),
+            ("OTEL_TRACES_SAMPLER_ARG", "ten"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "3s"),
+            ("OTEL_SDK_DISABLED", "yes"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "team"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "team=%zz"),
+            ("OTEL_TRACES_EXPORTER", "jaeger"),
+            ("RUST_LOG", "info,[[["),
+            ("OBS_METRICS_ADDR", "localhost"),
+        ] {
+            let err = apply(&[(var, value)]).expect_err(var).to_string();
+            assert!(err.starts_with(var) && err.contains(value), "{err}");
+        }
+    }
+
+    #[test]
+    fn switches_turn_parts_off() {
+        let c = apply(&[
+            ("OTEL_SDK_DISABLED", "TRUE"),
+            ("OBS_METRICS_ADDR", "off"),
+            ("OBS_TRACES_FILE", "off"),
+        ])
+        .unwrap();
+        assert!(c.sdk_disabled);
+        assert_eq!((c.metrics_addr, c.traces_file), (None, None));
+        let c = apply(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+        ])
+        .unwrap();
+        assert!(!c.otlp.unwrap().logs);
+        let c = apply(&[("OTEL_TRACES_EXPORTER", "none")]).unwrap();
+        assert_eq!((c.otlp, c.traces_file), (None, None));
+    }
+
+    #[test]
+    fn grpc_endpoints_are_used_as_given() {
+        let c = apply(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ])
+        .unwrap();
+        let otlp = c.otlp.unwrap();
+        assert_eq!(
+            (otlp.traces_endpoint.as_str(), otlp.protocol),
+            ("http://c:4317", Protocol::Grpc)
+        );
+    }
+}

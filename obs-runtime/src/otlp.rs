@@ -1,0 +1,157 @@
+//! OTLP exporters from `opentelemetry-otlp`: HTTP/protobuf, or gRPC with the `grpc` feature.
+
+use crate::config::{OtlpConfig, Protocol};
+use crate::error::InitError;
+use crate::trace::export::{Exporter, SpanSink};
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::Resource;
+
+fn build_error(endpoint: &str, reason: impl ToString) -> InitError {
+    InitError::Exporter {
+        endpoint: endpoint.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The HTTP client is built on the export thread's side of things: `reqwest`'s blocking
+/// client must not be dropped inside an async runtime, and the exporter lives on obs's own
+/// thread.
+pub(crate) fn span_sink(
+    otlp: &OtlpConfig,
+    resource: &Resource,
+) -> Result<Box<dyn SpanSink>, InitError> {
+    match otlp.protocol {
+        Protocol::HttpProtobuf => {
+            let client = http_client(otlp)?;
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_http_client(client)
+                .with_endpoint(otlp.traces_endpoint.clone())
+                .with_timeout(otlp.timeout)
+                .build()
+                .map_err(|e| build_error(&otlp.traces_endpoint, e))?;
+            Ok(Box::new(Exporter::new(exporter, resource)))
+        }
+        Protocol::Grpc => grpc::span_sink(otlp, resource),
+    }
+}
+
+pub(crate) fn log_exporter(
+    otlp: &OtlpConfig,
+) -> Result<opentelemetry_otlp::LogExporter, InitError> {
+    match otlp.protocol {
+        Protocol::HttpProtobuf => opentelemetry_otlp::LogExporter::builder()
+            .with_http()
+            .with_http_client(http_client(otlp)?)
+            .with_endpoint(otlp.logs_endpoint.clone())
+            .with_timeout(otlp.timeout)
+            .build()
+            .map_err(|e| build_error(&otlp.logs_endpoint, e)),
+        Protocol::Grpc => grpc::log_exporter(otlp),
+    }
+}
+
+/// A blocking client with the export timeout, built on its own thread: `reqwest` refuses to
+/// build or drop a blocking client from inside an async runtime, and `obs::init` is often
+/// called in `#[tokio::main]`.
+fn http_client(otlp: &OtlpConfig) -> Result<reqwest::blocking::Client, InitError> {
+    let timeout = otlp.timeout;
+    std::thread::spawn(move || {
+        reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .build()
+    })
+    .join()
+    .map_err(|_| {
+        build_error(
+            &otlp.traces_endpoint,
+            "the HTTP client panicked while starting",
+        )
+    })?
+    .map_err(|e| build_error(&otlp.traces_endpoint, e))
+}
+
+#[cfg(feature = "grpc")]
+mod grpc {
+    use super::*;
+    use opentelemetry_sdk::trace::SpanData;
+    use std::time::Duration;
+
+    /// tonic needs a Tokio reactor: the export thread gets a runtime of its own.
+    struct GrpcSink {
+        exporter: opentelemetry_otlp::SpanExporter,
+        runtime: tokio::runtime::Runtime,
+    }
+
+    impl SpanSink for GrpcSink {
+        fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String> {
+            use opentelemetry_sdk::trace::SpanExporter as _;
+            self.runtime
+                .block_on(self.exporter.export(batch))
+                .map_err(|e| e.to_string())
+        }
+        fn shutdown(&mut self, timeout: Duration) -> Result<(), String> {
+            use opentelemetry_sdk::trace::SpanExporter as _;
+            self.exporter
+                .shutdown_with_timeout(timeout)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    pub(super) fn span_sink(
+        otlp: &OtlpConfig,
+        resource: &Resource,
+    ) -> Result<Box<dyn SpanSink>, InitError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| build_error(&otlp.traces_endpoint, e))?;
+        let mut exporter = {
+            let _guard = runtime.enter();
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_endpoint(otlp.traces_endpoint.clone())
+                .with_timeout(otlp.timeout)
+                .build()
+                .map_err(|e| build_error(&otlp.traces_endpoint, e))?
+        };
+        opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, resource);
+        Ok(Box::new(GrpcSink { exporter, runtime }))
+    }
+
+    pub(super) fn log_exporter(
+        otlp: &OtlpConfig,
+    ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
+        opentelemetry_otlp::LogExporter::builder()
+            .with_tonic()
+            .with_endpoint(otlp.logs_endpoint.clone())
+            .with_timeout(otlp.timeout)
+            .build()
+            .map_err(|e| build_error(&otlp.logs_endpoint, e))
+    }
+}
+
+#[cfg(not(feature = "grpc"))]
+mod grpc {
+    use super::*;
+
+    fn needs_feature(otlp: &OtlpConfig) -> InitError {
+        build_error(
+            &otlp.traces_endpoint,
+            "OTLP over gRPC needs obs's `grpc` feature; enable it, or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+        )
+    }
+
+    pub(super) fn span_sink(
+        otlp: &OtlpConfig,
+        _: &Resource,
+    ) -> Result<Box<dyn SpanSink>, InitError> {
+        Err(needs_feature(otlp))
+    }
+
+    pub(super) fn log_exporter(
+        otlp: &OtlpConfig,
+    ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
+        Err(needs_feature(otlp))
+    }
+}

@@ -1,0 +1,227 @@
+//! The export stage: a bounded queue and one thread that sends batches to an exporter.
+//!
+//! Written here rather than using `opentelemetry_sdk`'s `BatchSpanProcessor` because obs must
+//! count what it drops (a full queue, a failed export) as metrics, and the processor keeps those
+//! counts private. The exporters themselves are OpenTelemetry's (`opentelemetry-otlp`) or any
+//! `SpanExporter` a user passes.
+
+use super::pipeline::Counters;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// An exporter driven from the export thread, with the future of `SpanExporter::export` run to
+/// completion there (exporters bound their own time with a timeout).
+pub(crate) trait SpanSink: Send {
+    fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String>;
+    fn shutdown(&mut self, timeout: Duration) -> Result<(), String>;
+}
+
+/// Any OpenTelemetry `SpanExporter` as a [`SpanSink`].
+pub(crate) struct Exporter<E>(pub(crate) E);
+
+impl<E: SpanExporter + 'static> Exporter<E> {
+    pub(crate) fn new(mut exporter: E, resource: &Resource) -> Self {
+        exporter.set_resource(resource);
+        Exporter(exporter)
+    }
+}
+
+impl<E: SpanExporter + 'static> SpanSink for Exporter<E> {
+    fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String> {
+        futures_executor::block_on(self.0.export(batch)).map_err(|e| e.to_string())
+    }
+
+    fn shutdown(&mut self, timeout: Duration) -> Result<(), String> {
+        self.0
+            .shutdown_with_timeout(timeout)
+            .map_err(|e| e.to_string())
+    }
+}
+
+enum Control {
+    /// Export everything queued, then answer.
+    Flush(Sender<()>),
+    /// Export everything queued, shut the exporter down, answer, and stop.
+    Shutdown(Sender<Result<(), String>>, Duration),
+}
+
+/// The producer side, held by the pipeline.
+pub(crate) struct ExportQueue {
+    spans: Sender<SpanData>,
+    control: Sender<Control>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Settings of the export thread.
+pub(crate) struct QueueSettings {
+    pub(crate) capacity: usize,
+    pub(crate) batch: usize,
+    pub(crate) delay: Duration,
+}
+
+impl ExportQueue {
+    /// Starts the export thread.
+    pub(crate) fn start(
+        sink: Box<dyn SpanSink>,
+        settings: QueueSettings,
+        counters: Arc<Counters>,
+    ) -> std::io::Result<ExportQueue> {
+        let (spans, spans_rx) = bounded(settings.capacity.max(1));
+        let (control, control_rx) = bounded(4);
+        let worker = std::thread::Builder::new()
+            .name("obs-trace-export".into())
+            .spawn(move || {
+                Worker {
+                    sink,
+                    spans: spans_rx,
+                    control: control_rx,
+                    settings,
+                    counters,
+                }
+                .run()
+            })?;
+        Ok(ExportQueue {
+            spans,
+            control,
+            worker: Mutex::new(Some(worker)),
+        })
+    }
+
+    pub(crate) fn push(&self, span: SpanData, counters: &Counters) {
+        match self.spans.try_send(span) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                counters.spans_queue_full.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Exports what is queued; waits at most `timeout`.
+    pub(crate) fn flush(&self, timeout: Duration) -> bool {
+        let (ack, done) = bounded(1);
+        self.control
+            .send_timeout(Control::Flush(ack), timeout)
+            .is_ok()
+            && done.recv_timeout(timeout).is_ok()
+    }
+
+    /// Exports what is queued and stops the thread; waits at most `timeout`.
+    pub(crate) fn shutdown(&self, timeout: Duration) -> Result<(), crate::ShutdownError> {
+        let started = Instant::now();
+        let (ack, done) = bounded(1);
+        if self
+            .control
+            .send_timeout(Control::Shutdown(ack, timeout), timeout)
+            .is_err()
+        {
+            return Err(crate::ShutdownError::Timeout(timeout));
+        }
+        let remaining = timeout.saturating_sub(started.elapsed());
+        let result = match done.recv_timeout(remaining) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(crate::ShutdownError::Exporter(e)),
+            Err(_) => return Err(crate::ShutdownError::Timeout(timeout)),
+        };
+        if let Some(worker) = self
+            .worker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            let _ = worker.join();
+        }
+        result
+    }
+}
+
+struct Worker {
+    sink: Box<dyn SpanSink>,
+    spans: Receiver<SpanData>,
+    control: Receiver<Control>,
+    settings: QueueSettings,
+    counters: Arc<Counters>,
+}
+
+impl Worker {
+    fn run(mut self) {
+        let mut batch = Vec::with_capacity(self.settings.batch);
+        let mut deadline = Instant::now() + self.settings.delay;
+        loop {
+            crossbeam_channel::select! {
+                recv(self.spans) -> span => match span {
+                    Ok(span) => {
+                        batch.push(span);
+                        if batch.len() >= self.settings.batch {
+                            self.send(&mut batch);
+                            deadline = Instant::now() + self.settings.delay;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                recv(self.control) -> control => match control {
+                    Ok(Control::Flush(ack)) => {
+                        self.drain(&mut batch);
+                        let _ = ack.send(());
+                    }
+                    Ok(Control::Shutdown(ack, timeout)) => {
+                        self.drain(&mut batch);
+                        let _ = ack.send(self.sink.shutdown(timeout));
+                        return;
+                    }
+                    Err(_) => return,
+                },
+                recv(crossbeam_channel::at(deadline)) -> _ => {
+                    self.send(&mut batch);
+                    deadline = Instant::now() + self.settings.delay;
+                }
+            }
+        }
+    }
+
+    /// Exports everything queued so far.
+    fn drain(&mut self, batch: &mut Vec<SpanData>) {
+        loop {
+            match self.spans.recv_timeout(Duration::ZERO) {
+                Ok(span) => {
+                    batch.push(span);
+                    if batch.len() >= self.settings.batch {
+                        self.send(batch);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.send(batch);
+    }
+
+    fn send(&mut self, batch: &mut Vec<SpanData>) {
+        if batch.is_empty() {
+            return;
+        }
+        let spans = std::mem::replace(batch, Vec::with_capacity(self.settings.batch));
+        let n = spans.len() as u64;
+        let counters = &self.counters;
+        match self.sink.export(spans) {
+            Ok(()) => {
+                counters.spans_exported.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(error) => {
+                counters.spans_export_failed.fetch_add(n, Ordering::Relaxed);
+                let failures = counters.export_failures.fetch_add(1, Ordering::Relaxed);
+                // Say so on stderr, not through tracing (which would feed this pipeline), and
+                // not on every failure while a collector is down.
+                if failures.is_power_of_two() || failures == 0 {
+                    eprintln!(
+                        "obs: trace export failed ({} failures so far, {n} spans dropped this time): {error}",
+                        failures + 1
+                    );
+                }
+            }
+        }
+    }
+}

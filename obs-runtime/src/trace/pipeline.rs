@@ -1,0 +1,99 @@
+//! The trace pipeline the layer feeds: the sampling policy, the export queue, and the counters
+//! of what was kept and dropped (published as metrics, see [`crate::names`]).
+
+use super::export::ExportQueue;
+use super::sampling::Policy;
+use opentelemetry_sdk::trace::SpanData;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the trace pipeline did, since the process started.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) traces_kept_sampled: AtomicU64,
+    pub(crate) traces_kept_parent: AtomicU64,
+    pub(crate) traces_kept_failed: AtomicU64,
+    pub(crate) traces_dropped: AtomicU64,
+    pub(crate) traces_overflow: AtomicU64,
+    pub(crate) spans_trace_too_long: AtomicU64,
+    pub(crate) spans_queue_full: AtomicU64,
+    pub(crate) spans_export_failed: AtomicU64,
+    pub(crate) spans_exported: AtomicU64,
+    pub(crate) export_failures: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+pub(crate) struct Pipeline {
+    pub(crate) policy: Policy,
+    pub(crate) counters: std::sync::Arc<Counters>,
+    pub(crate) queue: Option<ExportQueue>,
+}
+
+impl Pipeline {
+    /// Queues a span for export; never blocks. A full queue drops the span and counts it.
+    pub(crate) fn export(&self, span: SpanData) {
+        match &self.queue {
+            Some(queue) => queue.push(span, &self.counters),
+            None => {
+                self.counters
+                    .spans_queue_full
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Pipeline {
+    /// Publishes the counters through the `metrics` facade (absolute values: idempotent).
+    pub(crate) fn publish_metrics(&self) {
+        use crate::names::*;
+        let c = &self.counters;
+        for (decision, counter) in [
+            ("kept_sampled", &c.traces_kept_sampled),
+            ("kept_parent", &c.traces_kept_parent),
+            ("kept_failed", &c.traces_kept_failed),
+            ("dropped", &c.traces_dropped),
+            ("dropped_overflow", &c.traces_overflow),
+        ] {
+            ::metrics::counter!(OBS_TRACES_TOTAL, "decision" => decision)
+                .absolute(Counters::get(counter));
+        }
+        for (reason, counter) in [
+            ("trace_too_long", &c.spans_trace_too_long),
+            ("export_queue_full", &c.spans_queue_full),
+            ("export_failed", &c.spans_export_failed),
+        ] {
+            ::metrics::counter!(OBS_SPANS_DROPPED_TOTAL, "reason" => reason)
+                .absolute(Counters::get(counter));
+        }
+        ::metrics::counter!(OBS_SPANS_EXPORTED_TOTAL).absolute(Counters::get(&c.spans_exported));
+        ::metrics::counter!(OBS_EXPORT_FAILURES_TOTAL).absolute(Counters::get(&c.export_failures));
+        ::metrics::gauge!(OBS_TRACES_BUFFERED).set(super::sampling::traces_buffering() as f64);
+    }
+
+    pub(crate) fn describe_metrics() {
+        use crate::names::*;
+        use ::metrics::{Unit, describe_counter, describe_gauge};
+        describe_counter!(OBS_TRACES_TOTAL, Unit::Count, "Traces by sampling decision");
+        describe_counter!(
+            OBS_SPANS_DROPPED_TOTAL,
+            Unit::Count,
+            "Spans dropped before export, by reason"
+        );
+        describe_counter!(OBS_SPANS_EXPORTED_TOTAL, Unit::Count, "Spans exported");
+        describe_counter!(
+            OBS_EXPORT_FAILURES_TOTAL,
+            Unit::Count,
+            "Failed span export requests"
+        );
+        describe_gauge!(
+            OBS_TRACES_BUFFERED,
+            Unit::Count,
+            "Undecided traces buffered by the tail sampler"
+        );
+    }
+}

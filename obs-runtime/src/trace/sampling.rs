@@ -1,0 +1,304 @@
+//! Per-trace sampling: 10% of ordinary traces, 100% of failed ones.
+//!
+//! A trace's *head* decision is taken when its first local span starts: keep (the ratio chose
+//! it, or a sampled parent asks for it), drop (always off), or *tail* (not chosen yet). Spans of a
+//! kept trace are exported as they end. Spans of a tail trace are buffered in its [`LocalTrace`]
+//! until every span started in it has ended; the buffer is then exported if a span failed, and
+//! dropped otherwise. A failure while the trace is still running exports the buffer at once and
+//! the rest of the trace as it ends. Memory is bounded by a cap on spans per trace and on traces
+//! buffered at once; what the caps drop is counted.
+//!
+//! This decides for the spans of one process. For traces that cross services, run the
+//! collector's `tail_sampling` processor (see `docker-compose.yml` and the README), which sees
+//! every service's spans.
+
+use super::pipeline::Pipeline;
+use crate::config::{RootSampler, Sampler};
+use opentelemetry::trace::{TraceFlags, TraceId, TraceState};
+use opentelemetry_sdk::trace::SpanData;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+/// The decision taken when a trace starts in this process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// Export every span: the ratio chose the trace, or the sampler keeps everything.
+    KeepSampled,
+    /// Export every span: the remote parent was sampled.
+    KeepParent,
+    /// Buffer; export only if a span fails.
+    Tail,
+    /// Export nothing.
+    Drop,
+}
+
+impl Head {
+    /// The W3C `sampled` flag propagated downstream and written in logs.
+    pub(crate) fn flags(self) -> TraceFlags {
+        match self {
+            Head::KeepSampled | Head::KeepParent => TraceFlags::SAMPLED,
+            Head::Tail | Head::Drop => TraceFlags::default(),
+        }
+    }
+}
+
+/// The head sampling policy.
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    pub(crate) sampler: Sampler,
+    pub(crate) keep_failed: bool,
+    pub(crate) max_spans_per_trace: usize,
+    pub(crate) max_traces_in_flight: usize,
+}
+
+impl Policy {
+    /// The decision for a trace that starts here, or continues a remote parent.
+    pub(crate) fn decide(&self, trace_id: TraceId, remote_sampled: Option<bool>) -> Head {
+        let root = |root: RootSampler| match root {
+            RootSampler::AlwaysOn => Head::KeepSampled,
+            RootSampler::AlwaysOff => self.tail(),
+            RootSampler::TraceIdRatio(ratio) => self.by_ratio(trace_id, ratio),
+        };
+        match (self.sampler, remote_sampled) {
+            (Sampler::AlwaysOff, _) => Head::Drop,
+            (Sampler::AlwaysOn, _) => Head::KeepSampled,
+            (Sampler::TraceIdRatio(ratio), _) => self.by_ratio(trace_id, ratio),
+            (Sampler::ParentBased(_), Some(true)) => Head::KeepParent,
+            (Sampler::ParentBased(_), Some(false)) => self.tail(),
+            (Sampler::ParentBased(inner), None) => root(inner),
+        }
+    }
+
+    fn tail(&self) -> Head {
+        if self.keep_failed {
+            Head::Tail
+        } else {
+            Head::Drop
+        }
+    }
+
+    fn by_ratio(&self, trace_id: TraceId, ratio: f64) -> Head {
+        if ratio_chooses(trace_id, ratio) {
+            Head::KeepSampled
+        } else {
+            self.tail()
+        }
+    }
+}
+
+/// Whether a trace-id-ratio sampler keeps `trace_id`: the same rule as OpenTelemetry's SDKs
+/// (the low 63 bits of the id's last 8 bytes against `ratio * 2^63`), so services agree.
+pub(crate) fn ratio_chooses(trace_id: TraceId, ratio: f64) -> bool {
+    if ratio >= 1.0 {
+        return true;
+    }
+    if ratio <= 0.0 {
+        return false;
+    }
+    let bytes = trace_id.to_bytes();
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&bytes[8..]);
+    let x = u64::from_be_bytes(low) >> 1;
+    x < (ratio * (1u64 << 63) as f64) as u64
+}
+
+/// Undecided traces currently buffering, across the process.
+static BUFFERING: AtomicUsize = AtomicUsize::new(0);
+
+/// Traces being buffered right now.
+pub(crate) fn traces_buffering() -> usize {
+    BUFFERING.load(Ordering::Relaxed)
+}
+
+/// What the process knows of one trace: shared by every local span of it.
+pub(crate) struct LocalTrace {
+    pub(crate) trace_id: TraceId,
+    pub(crate) trace_state: TraceState,
+    pub(crate) head: Head,
+    /// The remote parent's sampled flag, if the trace came from another service.
+    open: AtomicUsize,
+    failed: AtomicBool,
+    /// Set once the trace is known to be exported.
+    exporting: AtomicBool,
+    buffer: Mutex<Vec<SpanData>>,
+    /// Request context, shown in every log line of the trace.
+    pub(crate) request_id: OnceLock<String>,
+    pub(crate) user_id: Mutex<Option<String>>,
+}
+
+impl LocalTrace {
+    /// A trace whose head decision is `head`. An undecided trace takes one of the buffering
+    /// slots, or, when none is left, is decided by the ratio alone (dropped).
+    pub(crate) fn new(
+        trace_id: TraceId,
+        trace_state: TraceState,
+        head: Head,
+        pipeline: &Pipeline,
+    ) -> Self {
+        let head = if head == Head::Tail
+            && BUFFERING.fetch_add(1, Ordering::Relaxed) >= pipeline.policy.max_traces_in_flight
+        {
+            BUFFERING.fetch_sub(1, Ordering::Relaxed);
+            pipeline
+                .counters
+                .traces_overflow
+                .fetch_add(1, Ordering::Relaxed);
+            Head::Drop
+        } else {
+            head
+        };
+        LocalTrace {
+            trace_id,
+            trace_state,
+            head,
+            open: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+            exporting: AtomicBool::new(matches!(head, Head::KeepSampled | Head::KeepParent)),
+            buffer: Mutex::new(Vec::new()),
+            request_id: OnceLock::new(),
+            user_id: Mutex::new(None),
+        }
+    }
+
+    /// Whether spans of this trace are recorded at all.
+    pub(crate) fn is_recording(&self) -> bool {
+        self.head != Head::Drop
+    }
+
+    /// A span of this trace started.
+    pub(crate) fn span_started(&self) {
+        self.open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Marks the trace failed (a panic, a 5xx), so that it is kept when it ends.
+    pub(crate) fn mark_failed(&self) {
+        self.failed.store(true, Ordering::Relaxed);
+    }
+
+    /// A span of this trace ended. `span` is built only if the trace may be exported.
+    pub(crate) fn span_ended(
+        &self,
+        failed: bool,
+        span: impl FnOnce() -> SpanData,
+        pipeline: &Pipeline,
+    ) {
+        if failed {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        match self.head {
+            Head::Drop => {}
+            Head::KeepSampled | Head::KeepParent => pipeline.export(span()),
+            Head::Tail => self.buffer_or_export(span, pipeline),
+        }
+        // AcqRel: the last span to end sees every push made before the others ended.
+        if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.release(pipeline);
+        }
+    }
+
+    fn buffer_or_export(&self, span: impl FnOnce() -> SpanData, pipeline: &Pipeline) {
+        let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.exporting.load(Ordering::Relaxed) {
+            drop(buffer);
+            pipeline.export(span());
+        } else if self.failed.load(Ordering::Relaxed) {
+            self.exporting.store(true, Ordering::Relaxed);
+            let buffered = std::mem::take(&mut *buffer);
+            drop(buffer);
+            for span in buffered {
+                pipeline.export(span);
+            }
+            pipeline.export(span());
+        } else if buffer.len() < pipeline.policy.max_spans_per_trace {
+            buffer.push(span());
+        } else {
+            pipeline
+                .counters
+                .spans_trace_too_long
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Every span started in the trace has ended: decide, count, free the buffer.
+    fn release(&self, pipeline: &Pipeline) {
+        let counters = &pipeline.counters;
+        let counter = match self.head {
+            Head::KeepSampled => &counters.traces_kept_sampled,
+            Head::KeepParent => &counters.traces_kept_parent,
+            Head::Drop => &counters.traces_dropped,
+            Head::Tail => {
+                BUFFERING.fetch_sub(1, Ordering::Relaxed);
+                let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+                let buffered = std::mem::take(&mut *buffer);
+                drop(buffer);
+                if self.failed.load(Ordering::Relaxed) {
+                    for span in buffered {
+                        pipeline.export(span);
+                    }
+                    &counters.traces_kept_failed
+                } else if self.exporting.load(Ordering::Relaxed) {
+                    &counters.traces_kept_failed
+                } else {
+                    &counters.traces_dropped
+                }
+            }
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(sampler: Sampler) -> Policy {
+        Policy {
+            sampler,
+            keep_failed: true,
+            max_spans_per_trace: 8,
+            max_traces_in_flight: 8,
+        }
+    }
+
+    #[test]
+    fn the_ratio_keeps_its_share_of_random_trace_ids() {
+        let p = policy(Sampler::TraceIdRatio(0.1));
+        let n = 100_000;
+        let kept = (0..n)
+            .filter(|_| p.decide(TraceId::from(fastrand::u128(..)), None) == Head::KeepSampled)
+            .count();
+        let share = kept as f64 / n as f64;
+        assert!((0.095..0.105).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn decisions_follow_the_sampler_and_the_parent() {
+        let id = TraceId::from(7u128);
+        let pb = policy(Sampler::ParentBased(RootSampler::TraceIdRatio(0.0)));
+        assert_eq!(pb.decide(id, Some(true)), Head::KeepParent);
+        assert_eq!(pb.decide(id, Some(false)), Head::Tail);
+        assert_eq!(pb.decide(id, None), Head::Tail);
+        assert_eq!(
+            policy(Sampler::AlwaysOff).decide(id, Some(true)),
+            Head::Drop
+        );
+        assert_eq!(
+            policy(Sampler::AlwaysOn).decide(id, None),
+            Head::KeepSampled
+        );
+        let mut no_failures = pb.clone();
+        no_failures.keep_failed = false;
+        assert_eq!(no_failures.decide(id, None), Head::Drop);
+        assert!(ratio_chooses(TraceId::from(u128::MAX), 1.0));
+        assert!(!ratio_chooses(TraceId::from(0u128), 0.0));
+    }
+
+    #[test]
+    fn ratio_matches_the_opentelemetry_rule() {
+        // The low 8 bytes, shifted right by one, against ratio * 2^63.
+        let below = TraceId::from(u128::from(u64::MAX / 4));
+        let above = TraceId::from(u128::from(u64::MAX / 4 * 3));
+        assert!(ratio_chooses(below, 0.5));
+        assert!(!ratio_chooses(above, 0.5));
+    }
+}

@@ -1,0 +1,274 @@
+//! What obs keeps of one span while it runs, and its conversion to OpenTelemetry's `SpanData`.
+
+use super::sampling::LocalTrace;
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags};
+use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+use std::borrow::Cow;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::SystemTime;
+use tracing::field::{Field, Visit};
+
+/// Bounds what one span can hold, so a runaway loop cannot grow memory without end.
+const MAX_ATTRIBUTES: usize = 128;
+const MAX_EVENTS: usize = 128;
+
+/// The status a span's fields or events set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StatusCode {
+    Unset,
+    Ok,
+    Error,
+}
+
+/// A span in progress, stored in the span's extensions.
+pub(crate) struct SpanRecord {
+    pub(crate) trace: Arc<LocalTrace>,
+    pub(crate) span_id: SpanId,
+    pub(crate) parent_span_id: SpanId,
+    pub(crate) parent_is_remote: bool,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) kind: SpanKind,
+    pub(crate) start: SystemTime,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) dropped_attributes: u32,
+    pub(crate) events: Vec<Event>,
+    pub(crate) dropped_events: u32,
+    pub(crate) links: Vec<Link>,
+    pub(crate) status: StatusCode,
+    pub(crate) status_description: Option<String>,
+}
+
+impl SpanRecord {
+    pub(crate) fn new(
+        trace: Arc<LocalTrace>,
+        parent_span_id: SpanId,
+        parent_is_remote: bool,
+        name: &'static str,
+    ) -> Self {
+        SpanRecord {
+            trace,
+            span_id: SpanId::from(fastrand::u64(1..)),
+            parent_span_id,
+            parent_is_remote,
+            name: Cow::Borrowed(name),
+            kind: SpanKind::Internal,
+            start: SystemTime::now(),
+            attributes: Vec::new(),
+            dropped_attributes: 0,
+            events: Vec::new(),
+            dropped_events: 0,
+            links: Vec::new(),
+            status: StatusCode::Unset,
+            status_description: None,
+        }
+    }
+
+    /// The W3C context of this span, to propagate downstream or write in logs.
+    pub(crate) fn span_context(&self) -> SpanContext {
+        SpanContext::new(
+            self.trace.trace_id,
+            self.span_id,
+            self.flags(),
+            false,
+            self.trace.trace_state.clone(),
+        )
+    }
+
+    pub(crate) fn flags(&self) -> TraceFlags {
+        self.trace.head.flags()
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        self.status == StatusCode::Error
+    }
+
+    fn push_attribute(&mut self, kv: KeyValue) {
+        if let Some(existing) = self.attributes.iter_mut().find(|a| a.key == kv.key) {
+            *existing = kv;
+        } else if self.attributes.len() < MAX_ATTRIBUTES {
+            self.attributes.push(kv);
+        } else {
+            self.dropped_attributes += 1;
+        }
+    }
+
+    /// Records an event (a log line inside the span). An ERROR event marks the span failed:
+    /// by obs's logging convention, ERROR means a failure.
+    pub(crate) fn push_event(&mut self, event: &tracing::Event<'_>) {
+        if *event.metadata().level() == tracing::Level::ERROR && self.status != StatusCode::Ok {
+            self.status = StatusCode::Error;
+        }
+        if self.events.len() >= MAX_EVENTS {
+            self.dropped_events += 1;
+            return;
+        }
+        let mut fields = EventFields::default();
+        event.record(&mut fields);
+        if self.status == StatusCode::Error && self.status_description.is_none() {
+            self.status_description = fields.message.clone();
+        }
+        let mut attributes = fields.attributes;
+        attributes.push(KeyValue::new("level", event.metadata().level().as_str()));
+        attributes.push(KeyValue::new(
+            "target",
+            event.metadata().target().to_owned(),
+        ));
+        let name = fields
+            .message
+            .unwrap_or_else(|| event.metadata().name().to_owned());
+        self.events
+            .push(Event::new(name, SystemTime::now(), attributes, 0));
+    }
+
+    /// The exported form of the span, ending now.
+    pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
+        let status = match self.status {
+            StatusCode::Unset => Status::Unset,
+            StatusCode::Ok => Status::Ok,
+            StatusCode::Error => Status::error(self.status_description.unwrap_or_default()),
+        };
+        // Both are `#[non_exhaustive]`: filled through their public fields.
+        let mut events = SpanEvents::default();
+        events.events = self.events;
+        events.dropped_count = self.dropped_events;
+        let mut links = SpanLinks::default();
+        links.links = self.links;
+        SpanData {
+            span_context: SpanContext::new(
+                self.trace.trace_id,
+                self.span_id,
+                self.trace.head.flags(),
+                false,
+                self.trace.trace_state.clone(),
+            ),
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_is_remote,
+            span_kind: self.kind,
+            name: self.name,
+            start_time: self.start,
+            end_time: SystemTime::now(),
+            attributes: self.attributes,
+            dropped_attributes_count: self.dropped_attributes,
+            events,
+            links,
+            status,
+            instrumentation_scope: scope.clone(),
+        }
+    }
+}
+
+/// Records a span's fields: the `otel.*` ones set name, kind and status, the rest become
+/// attributes.
+pub(crate) struct SpanFields<'a>(pub(crate) &'a mut SpanRecord);
+
+impl SpanFields<'_> {
+    fn special(&mut self, field: &Field, value: &str) -> bool {
+        let record = &mut *self.0;
+        match field.name() {
+            "otel.name" => record.name = Cow::Owned(value.to_owned()),
+            "otel.kind" => {
+                record.kind = match value.to_ascii_lowercase().as_str() {
+                    "server" => SpanKind::Server,
+                    "client" => SpanKind::Client,
+                    "producer" => SpanKind::Producer,
+                    "consumer" => SpanKind::Consumer,
+                    _ => SpanKind::Internal,
+                }
+            }
+            "otel.status_code" => {
+                record.status = match value.to_ascii_uppercase().as_str() {
+                    "ERROR" => StatusCode::Error,
+                    "OK" => StatusCode::Ok,
+                    _ => StatusCode::Unset,
+                }
+            }
+            "otel.status_description" | "otel.status_message" => {
+                record.status_description = Some(value.to_owned())
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+fn key(field: &Field) -> Key {
+    Key::from_static_str(field.name())
+}
+
+impl Visit for SpanFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if !self.special(field, value) {
+            self.0
+                .push_attribute(KeyValue::new(key(field), value.to_owned()));
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        let text = format!("{value:?}");
+        if !self.special(field, &text) {
+            self.0.push_attribute(KeyValue::new(key(field), text));
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.push_attribute(KeyValue::new(key(field), value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0
+            .push_attribute(KeyValue::new(key(field), unsigned(value)));
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.push_attribute(KeyValue::new(key(field), value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.push_attribute(KeyValue::new(key(field), value));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.0
+            .push_attribute(KeyValue::new(key(field), value.to_string()));
+    }
+}
+
+/// OTLP has no unsigned integers: an `intValue` when it fits, a string otherwise.
+fn unsigned(value: u64) -> Value {
+    i64::try_from(value).map_or_else(|_| Value::from(value.to_string()), Value::I64)
+}
+
+/// An event's fields: the message apart, the rest as attributes.
+#[derive(Default)]
+struct EventFields {
+    message: Option<String>,
+    attributes: Vec<KeyValue>,
+}
+
+impl Visit for EventFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message = Some(value.to_owned());
+        } else {
+            self.attributes
+                .push(KeyValue::new(key(field), value.to_owned()));
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        let text = format!("{value:?}");
+        if field.name() == "message" {
+            self.message = Some(text);
+        } else {
+            self.attributes.push(KeyValue::new(key(field), text));
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.attributes.push(KeyValue::new(key(field), value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.attributes
+            .push(KeyValue::new(key(field), unsigned(value)));
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.attributes.push(KeyValue::new(key(field), value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.attributes.push(KeyValue::new(key(field), value));
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""A real OTLP/HTTP receiver for obs's tests: oteltest's HttpSink on 127.0.0.1:PORT.
+
+Every request it receives is appended to OUT as one JSON line:
+{"signal": "traces" | "logs" | "metrics", "request": <the request as OTLP-JSON>}
+with trace and span ids in hex, as OTLP-JSON writes them. It prints "ready" once it listens,
+and runs until it is killed.
+
+usage: otlp_sink.py PORT OUT
+"""
+import base64
+import json
+import logging
+import sys
+import threading
+
+from google.protobuf.json_format import MessageToDict
+from oteltest.sink import HttpSink, RequestHandler
+
+ID_KEYS = {"traceId", "spanId", "parentSpanId"}
+
+
+def hex_ids(value):
+    if isinstance(value, dict):
+        return {
+            k: base64.b64decode(v).hex() if k in ID_KEYS and isinstance(v, str) else hex_ids(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [hex_ids(v) for v in value]
+    return value
+
+
+class Recorder(RequestHandler):
+    def __init__(self, out):
+        self.out = out
+        self.lock = threading.Lock()
+
+    def write(self, signal, request):
+        line = json.dumps({"signal": signal, "request": hex_ids(MessageToDict(request))})
+        with self.lock, open(self.out, "a") as f:
+            f.write(line + "\n")
+
+    def handle_trace(self, request, headers):
+        self.write("traces", request)
+
+    def handle_logs(self, request, headers):
+        self.write("logs", request)
+
+    def handle_metrics(self, request, headers):
+        self.write("metrics", request)
+
+
+def main():
+    port, out = int(sys.argv[1]), sys.argv[2]
+    logging.basicConfig(level=logging.WARNING)
+    sink = HttpSink(Recorder(out), logging.getLogger("otlp_sink"), port=port, daemon=False)
+    sink.start()
+    print("ready", flush=True)
+    sink.svr_thread.join()
+
+
+if __name__ == "__main__":
+    main()
