@@ -20,8 +20,8 @@
 #[doc(inline)]
 pub use obs_macros::observe;
 pub use obs_runtime::{
-    ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, ShutdownError, Telemetry,
-    TelemetryBuilder, config, context, init, metrics, names,
+    ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, PipelineStats, ShutdownError,
+    Telemetry, TelemetryBuilder, config, context, init, metrics, names,
 };
 
 #[doc(hidden)]

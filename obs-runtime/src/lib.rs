@@ -32,3 +32,4 @@ pub use error::{ConfigError, InitError, ShutdownError};
 pub use outcome::Outcome;
 pub use prometheus::HTTP_DURATION_BUCKETS;
 pub use telemetry::{Telemetry, TelemetryBuilder, init};
+pub use trace::pipeline::PipelineStats;

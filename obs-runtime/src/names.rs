@@ -16,6 +16,8 @@ pub const LABEL_MODULE: &str = "module";
 /// Label: how the call ended: `ok`, `error`, `panic` or `cancelled`.
 pub const LABEL_RESULT: &str = "result";
 
+/// Gauge: CPU utilisation of the process, 0 to 1 across all CPUs.
+pub const PROCESS_CPU_UTILIZATION_RATIO: &str = "process_cpu_utilization_ratio";
 /// Gauge: share of a filesystem's space in use (0 to 1), labelled `mountpoint`.
 pub const SYSTEM_FILESYSTEM_UTILIZATION_RATIO: &str = "system_filesystem_utilization_ratio";
 /// Label: a filesystem's mount point.

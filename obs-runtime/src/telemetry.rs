@@ -7,7 +7,7 @@ use crate::process::ProcessGauges;
 use crate::trace::export::{ExportQueue, Exporter, QueueSettings, SpanSink};
 use crate::trace::file::FileExporter;
 use crate::trace::layer::ObsLayer;
-use crate::trace::pipeline::{Counters, Pipeline};
+use crate::trace::pipeline::{Counters, Pipeline, PipelineStats};
 use crate::trace::sampling::Policy;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
@@ -59,7 +59,7 @@ pub struct TelemetryBuilder {
     config: Config,
     read_env: bool,
     log_writer: Option<BoxMakeWriter>,
-    span_sink: Option<Box<dyn FnOnce(&Resource) -> Box<dyn SpanSink> + Send>>,
+    span_sink: Option<SinkFactory>,
     layers: Vec<Box<dyn Layer<Registry> + Send + Sync>>,
     error: Option<ConfigError>,
 }
@@ -134,6 +134,21 @@ impl TelemetryBuilder {
             timeout: Duration::from_secs(3),
             logs: true,
         });
+        self
+    }
+
+    /// Timeout of one OTLP export request (default 3 s; `OTEL_EXPORTER_OTLP_TIMEOUT` overrides).
+    pub fn otlp_timeout(mut self, timeout: Duration) -> Self {
+        if let Some(otlp) = &mut self.config.otlp {
+            otlp.timeout = timeout;
+        } else {
+            self.error = Some(ConfigError::Invalid {
+                setting: "otlp_timeout",
+                value: format!("{timeout:?}"),
+                expected: "an OTLP endpoint first: call `otlp_endpoint` before `otlp_timeout`"
+                    .into(),
+            });
+        }
         self
     }
 
@@ -487,6 +502,23 @@ impl Telemetry {
             .queue
             .as_ref()
             .is_none_or(|q| q.flush(inner.shutdown_timeout))
+    }
+
+    /// What the trace pipeline has done so far: traces kept and dropped, spans exported, and
+    /// spans lost with the reason.
+    ///
+    /// ```no_run
+    /// let telemetry = obs_runtime::init("checkout")?;
+    /// let stats = telemetry.stats();
+    /// println!("{} spans exported, {} lost to a full queue", stats.spans_exported, stats.spans_queue_full);
+    /// # Ok::<(), obs_runtime::InitError>(())
+    /// ```
+    pub fn stats(&self) -> PipelineStats {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner
+            .as_ref()
+            .map(|i| i.pipeline.counters.stats())
+            .unwrap_or_default()
     }
 
     /// Flushes and stops everything; returns within the shutdown timeout (5 s by default) even

@@ -383,6 +383,8 @@ fn the_prometheus_endpoint_passes_promtool() {
         "# HELP function_calls_total",
         "# TYPE function_calls_duration_seconds histogram",
         "process_resident_memory_bytes",
+        "process_cpu_utilization_ratio",
+        "process_open_fds",
         "system_filesystem_utilization_ratio{mountpoint=",
         "obs_traces_total{decision=\"kept_failed\"}",
     ] {

@@ -6,7 +6,7 @@
 //! `SpanExporter` a user passes.
 
 use super::pipeline::Counters;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::sync::atomic::Ordering;
@@ -185,15 +185,10 @@ impl Worker {
 
     /// Exports everything queued so far.
     fn drain(&mut self, batch: &mut Vec<SpanData>) {
-        loop {
-            match self.spans.recv_timeout(Duration::ZERO) {
-                Ok(span) => {
-                    batch.push(span);
-                    if batch.len() >= self.settings.batch {
-                        self.send(batch);
-                    }
-                }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        while let Ok(span) = self.spans.try_recv() {
+            batch.push(span);
+            if batch.len() >= self.settings.batch {
+                self.send(batch);
             }
         }
         self.send(batch);

@@ -22,9 +22,50 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
+    pub(crate) fn stats(&self) -> PipelineStats {
+        PipelineStats {
+            traces_kept_sampled: Self::get(&self.traces_kept_sampled),
+            traces_kept_parent: Self::get(&self.traces_kept_parent),
+            traces_kept_failed: Self::get(&self.traces_kept_failed),
+            traces_dropped: Self::get(&self.traces_dropped),
+            traces_overflow: Self::get(&self.traces_overflow),
+            spans_trace_too_long: Self::get(&self.spans_trace_too_long),
+            spans_queue_full: Self::get(&self.spans_queue_full),
+            spans_export_failed: Self::get(&self.spans_export_failed),
+            spans_exported: Self::get(&self.spans_exported),
+            export_failures: Self::get(&self.export_failures),
+        }
+    }
+
     pub(crate) fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }
+}
+
+/// What the trace pipeline did since `init`: see [`crate::Telemetry::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PipelineStats {
+    /// Traces exported because the sampler chose them (ratio or always on).
+    pub traces_kept_sampled: u64,
+    /// Traces exported because their remote parent was sampled.
+    pub traces_kept_parent: u64,
+    /// Traces exported because a span in them failed.
+    pub traces_kept_failed: u64,
+    /// Traces not exported.
+    pub traces_dropped: u64,
+    /// Traces not buffered because too many were already buffering.
+    pub traces_overflow: u64,
+    /// Spans dropped because their trace held more than the per-trace cap.
+    pub spans_trace_too_long: u64,
+    /// Spans dropped because the export queue was full.
+    pub spans_queue_full: u64,
+    /// Spans lost in failed export requests.
+    pub spans_export_failed: u64,
+    /// Spans exported.
+    pub spans_exported: u64,
+    /// Export requests that failed.
+    pub export_failures: u64,
 }
 
 pub(crate) struct Pipeline {
