@@ -18,10 +18,11 @@
 //! ```
 
 #[doc(inline)]
-pub use obs_macros::observe;
+pub use obs_macros::{Redact, observe};
+pub use obs_runtime::pii::{Pii, Redacted, Secret};
 pub use obs_runtime::{
     ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, PipelineStats, ShutdownError,
-    Telemetry, TelemetryBuilder, config, context, init, metrics, names,
+    Telemetry, TelemetryBuilder, config, context, init, metrics, names, pii, redact, scrub,
 };
 
 #[doc(hidden)]

@@ -4,7 +4,6 @@
 use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
 mod kw {
@@ -18,12 +17,13 @@ mod kw {
     syn::custom_keyword!(ret);
     syn::custom_keyword!(error_if);
     syn::custom_keyword!(ok_if);
+    syn::custom_keyword!(not_pii);
 }
 
 /// Every argument `#[observe]` accepts, for "unknown argument" errors.
 const ARGUMENTS: &[&str] = &[
     "name", "level", "target", "fields", "skip", "skip_all", "err", "ret", "error_if", "ok_if",
-    "crate",
+    "not_pii", "crate",
 ];
 
 /// A span level.
@@ -96,6 +96,7 @@ pub(crate) struct ObserveArgs {
     pub(crate) ret: Option<Span>,
     pub(crate) error_if: Option<Path>,
     pub(crate) ok_if: Option<Path>,
+    pub(crate) not_pii: Option<Vec<Skipped>>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -148,20 +149,12 @@ impl Parse for ObserveArgs {
                 once(&mut args.skip_all, span, span, "skip_all")?;
             } else if lookahead.peek(kw::skip) {
                 input.parse::<kw::skip>()?;
-                let content;
-                syn::parenthesized!(content in input);
-                let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(
-                    &content,
-                    Ident::parse_any,
-                )?;
-                let names = names
-                    .into_iter()
-                    .map(|ident| Skipped {
-                        name: ident.unraw().to_string(),
-                        span: ident.span(),
-                    })
-                    .collect();
+                let names = parse_names(input)?;
                 once(&mut args.skip, (span, names), span, "skip")?;
+            } else if lookahead.peek(kw::not_pii) {
+                input.parse::<kw::not_pii>()?;
+                let names = parse_names(input)?;
+                once(&mut args.not_pii, names, span, "not_pii")?;
             } else if lookahead.peek(kw::err) {
                 input.parse::<kw::err>()?;
                 once(&mut args.err, span, span, "err")?;
@@ -215,6 +208,31 @@ impl ObserveArgs {
         }
         Ok(())
     }
+}
+
+/// `(a, b.c, self)`: argument names or dotted field keys.
+fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Skipped>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut names = Vec::new();
+    while !content.is_empty() {
+        let first = content.call(Ident::parse_any)?;
+        let mut name = first.unraw().to_string();
+        let mut span = first.span();
+        while content.peek(Token![.]) {
+            content.parse::<Token![.]>()?;
+            let part = content.call(Ident::parse_any)?;
+            name.push('.');
+            name.push_str(&part.unraw().to_string());
+            span = span.join(part.span()).unwrap_or(span);
+        }
+        names.push(Skipped { name, span });
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(names)
 }
 
 /// Consumes the `=` after an argument that takes a value, or explains the form it takes.

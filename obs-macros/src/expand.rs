@@ -101,6 +101,8 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     let site = Ident::new("OBS_SITE", Span::mixed_site());
     let prelude = quote! {
         static #site: #private::Site = #private::Site::new(#name, #function, ::core::module_path!());
+        #[allow(unused_imports)]
+        use #private::recording::*;
         let #call = #private::Call::start(&#site, #span);
     };
 
@@ -142,6 +144,8 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     // span is made first because it records the arguments the body then takes.
     let checked_span = quote! {
         static #site: #private::Site = #private::Site::new(#name, #function, ::core::module_path!());
+        #[allow(unused_imports)]
+        use #private::recording::*;
         let #active = #private::is_active(#level);
         let #span_var = if #active { #span } else { #private::tracing::Span::none() };
     };
@@ -246,9 +250,12 @@ fn completion(
             }
         }
     });
-    let ret_event = args.ret.map(|_| {
+    let ret_event = args.ret.map(|span| {
+        let value = respan(quote!(#private::value), span);
+        let located_ret = located(ret, span);
+        let value = quote_spanned!(span=> #value!(*#located_ret));
         quote! {
-            #tracing::event!(target: #target, parent: #call.span(), #level, "return" = #private::value!(*#ret));
+            #tracing::event!(target: #target, parent: #call.span(), #level, "return" = #value);
         }
     });
     quote! {
@@ -264,7 +271,7 @@ fn located(local: &Ident, span: Span) -> Ident {
 }
 
 /// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
@@ -285,39 +292,43 @@ fn path_text(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
 }
 
-/// The arguments and `fields(...)` recorded on the span, after `skip`/`skip_all`.
+/// The arguments and `fields(...)` recorded on the span, after `skip`/`skip_all`, each through
+/// the PII rules: a value *named* like personal data must have a redacting type (unless it is
+/// declared `not_pii`), and a value whose *type* is `Pii` must be `Redacted` (checked by the
+/// runtime's `value!`).
 fn recorded_values(
     args: &ObserveArgs,
     sig: &syn::Signature,
     private: &TokenStream,
 ) -> syn::Result<Vec<Recorded>> {
-    let mut names: Vec<(String, TokenStream)> = Vec::new();
+    let mut names: Vec<(String, TokenStream, Span)> = Vec::new();
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(receiver) => {
                 let token = &receiver.self_token;
-                names.push(("self".to_owned(), quote!(#token)));
+                names.push(("self".to_owned(), quote!(#token), token.span));
             }
             FnArg::Typed(typed) => bindings(&typed.pat, &mut names),
         }
     }
+    let known = || {
+        let known: Vec<String> = names.iter().map(|(n, ..)| format!("`{n}`")).collect();
+        if known.is_empty() {
+            "it takes no arguments".to_owned()
+        } else {
+            format!("its arguments are {}", known.join(", "))
+        }
+    };
     if let Some((_, skipped)) = &args.skip {
         for skip in skipped {
-            if !names.iter().any(|(name, _)| *name == skip.name) {
-                let known = names
-                    .iter()
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect::<Vec<_>>();
-                let known = if known.is_empty() {
-                    "it takes no arguments".to_owned()
-                } else {
-                    format!("its arguments are {}", known.join(", "))
-                };
+            if !names.iter().any(|(name, ..)| *name == skip.name) {
                 return Err(syn::Error::new(
                     skip.span,
                     format!(
-                        "`{}` is not an argument of `{}`; {known}",
-                        skip.name, sig.ident
+                        "`{}` is not an argument of `{}`; {}",
+                        skip.name,
+                        sig.ident,
+                        known()
                     ),
                 ));
             }
@@ -330,14 +341,62 @@ fn recorded_values(
                 .as_ref()
                 .is_some_and(|(_, s)| s.iter().any(|s| s.name == name))
     };
-    let mut recorded: Vec<Recorded> = names
-        .into_iter()
-        .filter(|(name, _)| !skipped(name))
-        .map(|(name, value)| Recorded {
-            name,
-            value: quote!(#private::value!(#value)),
-        })
+    let field_keys: Vec<&str> = args
+        .fields
+        .iter()
+        .flatten()
+        .map(|f| f.key.as_str())
         .collect();
+    for declared in args.not_pii.iter().flatten() {
+        let is_field = field_keys.contains(&declared.name.as_str());
+        let is_argument = names.iter().any(|(name, ..)| *name == declared.name);
+        if !is_field && !is_argument {
+            return Err(syn::Error::new(
+                declared.span,
+                format!(
+                    "`not_pii({})` names neither an argument nor a field of `{}`; {}",
+                    declared.name,
+                    sig.ident,
+                    known()
+                ),
+            ));
+        }
+        if is_argument && !is_field && skipped(&declared.name) {
+            return Err(syn::Error::new(
+                declared.span,
+                format!(
+                    "`{}` is skipped, so it is never recorded; remove it from `not_pii(...)`",
+                    declared.name
+                ),
+            ));
+        }
+    }
+    let declared_not_pii = |name: &str| args.not_pii.iter().flatten().any(|d| d.name == name);
+    // A name in the PII vocabulary: the value must redact itself. Spanned at the name, where
+    // the trait-bound error then points.
+    let pii_checked = |name: &str, value: &TokenStream, span: Span| -> Option<TokenStream> {
+        (crate::pii::matches(name).is_some() && !declared_not_pii(name)).then(|| {
+            let check = respan(quote!(#private::named_like_pii), span);
+            quote_spanned!(span=> #check(&#value))
+        })
+    };
+    // The recording macros, spanned at the recorded name: a `Pii` type without a redacted form
+    // is then reported there.
+    let record = |which: &str, value: &TokenStream, span: Span| {
+        let which = Ident::new(which, span);
+        let path = respan(quote!(#private::#which), span);
+        quote_spanned!(span=> #path!(#value))
+    };
+
+    let mut recorded: Vec<Recorded> = Vec::new();
+    for (name, value, span) in names {
+        if skipped(&name) {
+            continue;
+        }
+        let value =
+            pii_checked(&name, &value, span).unwrap_or_else(|| record("value", &value, span));
+        recorded.push(Recorded { name, value });
+    }
     for FieldArg {
         key,
         key_span,
@@ -362,9 +421,20 @@ fn recorded_values(
         }
         let value = match value {
             None => quote!(#private::tracing::field::Empty),
-            Some((Sigil::Display, expr)) => quote!(%#expr),
-            Some((Sigil::Debug, expr)) => quote!(?#expr),
-            Some((Sigil::Auto, expr)) => quote!(#private::value!(#expr)),
+            Some((sigil, expr)) => {
+                // In parentheses spanned at the key, so that diagnostics point at the key.
+                let mut group = proc_macro2::Group::new(
+                    proc_macro2::Delimiter::Parenthesis,
+                    expr.to_token_stream(),
+                );
+                group.set_span(*key_span);
+                let expr = group.to_token_stream();
+                pii_checked(key, &expr, *key_span).unwrap_or_else(|| match sigil {
+                    Sigil::Display => record("display", &expr, *key_span),
+                    Sigil::Debug => record("debug", &expr, *key_span),
+                    Sigil::Auto => record("value", &expr, *key_span),
+                })
+            }
         };
         recorded.push(Recorded {
             name: key.clone(),
@@ -386,14 +456,14 @@ fn recorded_values(
 }
 
 /// The variables a parameter pattern binds, with the tokens that name them.
-fn bindings(pat: &Pat, out: &mut Vec<(String, TokenStream)>) {
+fn bindings(pat: &Pat, out: &mut Vec<(String, TokenStream, Span)>) {
     match pat {
         Pat::Ident(p) => {
             if let Some((_, sub)) = &p.subpat {
                 bindings(sub, out);
             }
             let ident = &p.ident;
-            out.push((ident.unraw().to_string(), quote!(#ident)));
+            out.push((ident.unraw().to_string(), quote!(#ident), ident.span()));
         }
         Pat::Reference(p) => bindings(&p.pat, out),
         Pat::Type(p) => bindings(&p.pat, out),

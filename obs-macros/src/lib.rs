@@ -3,6 +3,8 @@
 mod attr;
 mod expand;
 mod item;
+mod pii;
+mod redact;
 
 use proc_macro::TokenStream;
 
@@ -97,4 +99,58 @@ pub fn observe(args: TokenStream, item: TokenStream) -> TokenStream {
             quote::quote!(#error #original).into()
         }
     }
+}
+
+/// Derives a `Debug` that masks personal data, and `obs::pii::Redacted`, so that obs may record
+/// the type.
+///
+/// ```
+/// #[derive(obs::Redact)]
+/// struct Customer {
+///     id: u64,
+///     #[redact(partial)]
+///     email: String,
+///     #[redact(partial)]
+///     card_number: String,
+///     #[redact]
+///     password: String,
+///     #[redact(hash)]
+///     phone: String,
+///     #[redact(skip)]
+///     address: String,
+///     #[not_pii]
+///     email_count: u32,
+/// }
+///
+/// let c = Customer {
+///     id: 7,
+///     email: "jane@example.com".into(),
+///     card_number: "4242 4242 4242 4242".into(),
+///     password: "hunter2".into(),
+///     phone: "+44 20 7946 0000".into(),
+///     address: "1 Main St".into(),
+///     email_count: 2,
+/// };
+/// let shown = format!("{c:?}");
+/// assert!(shown.starts_with("Customer { id: 7, email: j***@example.com, card_number: **** **** **** 4242, password: [REDACTED], phone: hash:"));
+/// assert!(shown.ends_with(", email_count: 2, .. }"));
+/// assert!(!shown.contains("jane") && !shown.contains("hunter2") && !shown.contains("Main"));
+/// ```
+///
+/// Field attributes: `#[redact]` shows `[REDACTED]`; `#[redact(partial)]` keeps the shape (an
+/// email's first letter and domain, a card's last four digits, the last four characters of other
+/// text); `#[redact(hash)]` shows a keyed hash, equal for equal values within the process;
+/// `#[redact(skip)]` leaves the field out; `#[not_pii]` says that a field named like personal
+/// data holds none. On the type, `#[redact(display)]` also derives a redacted `Display`,
+/// `#[redact(serialize)]` a redacted `serde::Serialize` (with obs's `serde` feature), and
+/// `#[redact(crate = path)]` names a re-exported obs.
+///
+/// A field named like personal data (see obs's PII vocabulary) without `#[redact…]` or
+/// `#[not_pii]` is a compile error, and so is a derive that redacts nothing.
+#[proc_macro_derive(Redact, attributes(redact, not_pii))]
+pub fn derive_redact(input: TokenStream) -> TokenStream {
+    syn::parse::<syn::DeriveInput>(input)
+        .and_then(redact::derive)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

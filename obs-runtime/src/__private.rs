@@ -1,10 +1,17 @@
 //! What `#[observe]` expansions call. Not a public API: it changes without notice.
 
+pub use crate::__obs_debug as debug;
+pub use crate::__obs_display as display;
 pub use crate::__obs_value as value;
 pub use crate::call::Call;
 pub use crate::future::ObservedFuture;
 pub use crate::outcome::{ErrorOf, Returned, Verdict, VerdictOfResult, VerdictOfValue};
-pub use crate::record::{Arg, RecordDebug, RecordOpaque, RecordPrimitive};
+pub use crate::pii::{MASK, Redacted, field_named_like_pii};
+pub use crate::record::{
+    Arg, IntoFieldValue, PiiArg, Plain, RecordDebug, RecordDebugOnly, RecordDisplay, RecordOpaque,
+    RecordPii, RecordPiiSigil, RecordPrimitive, field_value, named_like_pii, recording,
+};
+pub use crate::redact::{hashed, partial};
 pub use crate::site::Site;
 pub use tracing;
 
@@ -38,3 +45,6 @@ macro_rules! __obs_verdict {
     }};
 }
 pub use crate::__obs_verdict as verdict;
+
+#[cfg(feature = "serde")]
+pub use serde;

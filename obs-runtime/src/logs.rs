@@ -12,6 +12,7 @@
 //! slow stdout drops lines (counted) instead of blocking the program.
 
 use crate::context::with_record;
+use crate::scrub::scrub;
 use opentelemetry::logs::{AnyValue, LogRecord, Logger, Severity};
 use opentelemetry_sdk::logs::SdkLogger;
 use serde::Serializer as _;
@@ -155,6 +156,16 @@ struct JsonFields {
 }
 
 impl JsonFields {
+    /// A text field, scrubbed of personal data.
+    fn put_text(&mut self, field: &Field, value: &str) {
+        let value = scrub(value).into_owned();
+        if field.name() == "message" {
+            self.message = Some(value);
+        } else {
+            self.put(field, value.into());
+        }
+    }
+
     fn put(&mut self, field: &Field, value: serde_json::Value) {
         let name = field.name();
         let key = if RESERVED.contains(&name) {
@@ -168,19 +179,10 @@ impl JsonFields {
 
 impl Visit for JsonFields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message = Some(value.to_owned());
-        } else {
-            self.put(field, value.into());
-        }
+        self.put_text(field, value);
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        let text = format!("{value:?}");
-        if field.name() == "message" {
-            self.message = Some(text);
-        } else {
-            self.put(field, text.into());
-        }
+        self.put_text(field, &format!("{value:?}"));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.put(field, value.into());
@@ -195,7 +197,7 @@ impl Visit for JsonFields {
         self.put(field, value.into());
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.put(field, value.to_string().into());
+        self.put_text(field, &value.to_string());
     }
 }
 

@@ -1,36 +1,96 @@
 //! How an argument, a `fields(...)` value or a return value becomes a span field.
 //!
-//! The generated code calls `(&&&Arg(&value)).obs_value()` (through the [`value!`] macro). Method
-//! resolution tries three receivers in turn, so the most specific rule wins at compile time:
+//! The generated code calls `(&&&&Arg(&value)).obs_value()` (through the `value!` macro).
+//! Method resolution tries four receivers in turn, so the most specific rule wins at compile
+//! time:
 //!
+//! 0. `&&&&Arg<T>`: [`RecordPii`]: a type that declares itself [`Pii`] is recorded only through
+//!    its redacted `Debug`; if it is not [`Redacted`](crate::pii::Redacted), compilation fails
+//!    with a message that names the fixes;
 //! 1. `&&&Arg<T>`: [`RecordPrimitive`]: integers, floats, `bool` and strings are recorded as
 //!    typed values (an OTLP `intValue`, not a string);
 //! 2. `&&Arg<T>`: [`RecordDebug`]: any other `Debug` type is recorded with its `Debug` output;
 //! 3. `&Arg<T>`: [`RecordOpaque`]: a type without `Debug` is declared but left empty, instead of
 //!    failing to compile as `#[tracing::instrument]` does.
 //!
-//! The PII rules hook in here: a type that declares itself PII gets a rule of its own.
+//! `%value` and `?value` fields take the same rule 0 before `Display`/`Debug`.
 
-use std::fmt::Debug;
-use tracing::field::{DebugValue, Empty};
+use crate::pii::{NamedLikePii, Pii, Redacting};
+use std::fmt::{Debug, Display};
+use tracing::field::{DebugValue, DisplayValue, Empty};
 
 /// A borrowed value to record.
 #[doc(hidden)]
 pub struct Arg<'a, T: ?Sized>(pub &'a T);
 
+/// A value of a [`Pii`] type on its way to a span: it becomes a field value only if the type is
+/// `Redacted` (see [`IntoFieldValue`]). That check happens in the user's code, where the span is
+/// built, so a `Pii` type without a redacted form fails to compile there, with `Redacted`'s
+/// message.
+#[doc(hidden)]
+pub struct PiiArg<'a, T: ?Sized>(pub &'a T);
+
+/// Rule 0.
+#[doc(hidden)]
+pub trait RecordPii<'a, T: ?Sized> {
+    fn obs_value(&self) -> PiiArg<'a, T>;
+}
+
+impl<'a, T: Pii + ?Sized> RecordPii<'a, T> for &&&Arg<'a, T> {
+    #[inline]
+    fn obs_value(&self) -> PiiArg<'a, T> {
+        PiiArg(self.0)
+    }
+}
+
+/// A value of any other rule, ready to record.
+#[doc(hidden)]
+pub struct Plain<V>(pub V);
+
+/// The last step of every recorded value: a [`Plain`] value passes through, a [`PiiArg`]
+/// passes only if its type is `Redacted`, as its redacted `Debug`. (Two impls on two distinct
+/// types, so that for a `PiiArg` the compiler reports the missing `Redacted`, with its message.)
+#[doc(hidden)]
+pub trait IntoFieldValue {
+    type Value: tracing::Value;
+    fn into_field_value(self) -> Self::Value;
+}
+
+impl<V: tracing::Value> IntoFieldValue for Plain<V> {
+    type Value = V;
+    #[inline]
+    fn into_field_value(self) -> V {
+        self.0
+    }
+}
+
+impl<'a, T: crate::pii::Redacted + ?Sized> IntoFieldValue for PiiArg<'a, T> {
+    type Value = DebugValue<Redacting<'a, T>>;
+    #[inline]
+    fn into_field_value(self) -> Self::Value {
+        tracing::field::debug(Redacting(self.0))
+    }
+}
+
+#[doc(hidden)]
+#[inline]
+pub fn field_value<V: IntoFieldValue>(value: V) -> V::Value {
+    value.into_field_value()
+}
+
 #[doc(hidden)]
 pub trait RecordPrimitive {
     type Value: tracing::Value;
-    fn obs_value(&self) -> Self::Value;
+    fn obs_value(&self) -> Plain<Self::Value>;
 }
 
 macro_rules! record_as {
     ($as:ty: $($t:ty),*) => {$(
-        impl RecordPrimitive for &&Arg<'_, $t> {
+        impl RecordPrimitive for &&&Arg<'_, $t> {
             type Value = $as;
             #[inline]
-            fn obs_value(&self) -> $as {
-                <$as>::from(*self.0)
+            fn obs_value(&self) -> Plain<$as> {
+                Plain(<$as>::from(*self.0))
             }
         }
     )*};
@@ -41,86 +101,172 @@ record_as!(u64: u64);
 record_as!(f64: f32, f64);
 record_as!(bool: bool);
 
-impl RecordPrimitive for &&Arg<'_, usize> {
+impl RecordPrimitive for &&&Arg<'_, usize> {
     type Value = u64;
     #[inline]
-    fn obs_value(&self) -> u64 {
-        *self.0 as u64
+    fn obs_value(&self) -> Plain<u64> {
+        Plain(*self.0 as u64)
     }
 }
 
-impl RecordPrimitive for &&Arg<'_, isize> {
+impl RecordPrimitive for &&&Arg<'_, isize> {
     type Value = i64;
     #[inline]
-    fn obs_value(&self) -> i64 {
-        *self.0 as i64
+    fn obs_value(&self) -> Plain<i64> {
+        Plain(*self.0 as i64)
     }
 }
 
-impl<'a> RecordPrimitive for &&Arg<'a, &str> {
+impl<'a> RecordPrimitive for &&&Arg<'a, &str> {
     type Value = &'a str;
     #[inline]
-    fn obs_value(&self) -> &'a str {
-        self.0
+    fn obs_value(&self) -> Plain<&'a str> {
+        Plain(self.0)
     }
 }
 
-impl<'a> RecordPrimitive for &&Arg<'a, String> {
+impl<'a> RecordPrimitive for &&&Arg<'a, String> {
     type Value = &'a str;
     #[inline]
-    fn obs_value(&self) -> &'a str {
-        self.0.as_str()
+    fn obs_value(&self) -> Plain<&'a str> {
+        Plain(self.0.as_str())
     }
 }
 
-impl<'a> RecordPrimitive for &&Arg<'a, str> {
+impl<'a> RecordPrimitive for &&&Arg<'a, str> {
     type Value = &'a str;
     #[inline]
-    fn obs_value(&self) -> &'a str {
-        self.0
+    fn obs_value(&self) -> Plain<&'a str> {
+        Plain(self.0)
     }
 }
 
 #[doc(hidden)]
 pub trait RecordDebug {
     type Value: tracing::Value;
-    fn obs_value(&self) -> Self::Value;
+    fn obs_value(&self) -> Plain<Self::Value>;
 }
 
-impl<'a, T: Debug + ?Sized> RecordDebug for &Arg<'a, T> {
+impl<'a, T: Debug + ?Sized> RecordDebug for &&Arg<'a, T> {
     type Value = DebugValue<&'a T>;
     #[inline]
-    fn obs_value(&self) -> DebugValue<&'a T> {
-        tracing::field::debug(self.0)
+    fn obs_value(&self) -> Plain<DebugValue<&'a T>> {
+        Plain(tracing::field::debug(self.0))
     }
 }
 
 #[doc(hidden)]
 pub trait RecordOpaque {
-    fn obs_value(&self) -> Empty;
+    fn obs_value(&self) -> Plain<Empty>;
 }
 
-impl<T: ?Sized> RecordOpaque for Arg<'_, T> {
+impl<T: ?Sized> RecordOpaque for &Arg<'_, T> {
     #[inline]
-    fn obs_value(&self) -> Empty {
-        Empty
+    fn obs_value(&self) -> Plain<Empty> {
+        Plain(Empty)
     }
 }
+
+/// `%value`: rule 0, then `Display`.
+#[doc(hidden)]
+pub trait RecordDisplay {
+    type Value: tracing::Value;
+    fn obs_display(&self) -> Plain<Self::Value>;
+}
+
+impl<'a, T: Display + ?Sized> RecordDisplay for &&&Arg<'a, T> {
+    type Value = DisplayValue<&'a T>;
+    #[inline]
+    fn obs_display(&self) -> Plain<DisplayValue<&'a T>> {
+        Plain(tracing::field::display(self.0))
+    }
+}
+
+/// `?value`: rule 0, then `Debug`.
+#[doc(hidden)]
+pub trait RecordDebugOnly {
+    type Value: tracing::Value;
+    fn obs_debug(&self) -> Plain<Self::Value>;
+}
+
+impl<'a, T: Debug + ?Sized> RecordDebugOnly for &&&Arg<'a, T> {
+    type Value = DebugValue<&'a T>;
+    #[inline]
+    fn obs_debug(&self) -> Plain<DebugValue<&'a T>> {
+        Plain(tracing::field::debug(self.0))
+    }
+}
+
+/// Rule 0 under the names `%`/`?` fields use.
+#[doc(hidden)]
+pub trait RecordPiiSigil<'a, T: ?Sized> {
+    fn obs_display(&self) -> PiiArg<'a, T>;
+    fn obs_debug(&self) -> PiiArg<'a, T>;
+}
+
+impl<'a, T: Pii + ?Sized> RecordPiiSigil<'a, T> for &&&&Arg<'a, T> {
+    #[inline]
+    fn obs_display(&self) -> PiiArg<'a, T> {
+        PiiArg(self.0)
+    }
+    #[inline]
+    fn obs_debug(&self) -> PiiArg<'a, T> {
+        PiiArg(self.0)
+    }
+}
+
+/// A value whose *name* looks like personal data: recorded only if its type redacts it.
+#[doc(hidden)]
+#[inline]
+pub fn named_like_pii<T: NamedLikePii + ?Sized>(value: &T) -> DebugValue<&T> {
+    tracing::field::debug(value)
+}
+
+// The macros below are plain expressions, not blocks: the values they borrow (`?vec![1]`) are
+// temporaries that must live until the span that records them is built, as with `tracing`'s own
+// macros. The traits they call must be in scope: `use ::obs::__private::recording::*;`.
 
 /// The span field value of an expression, chosen at compile time (see the module docs).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __obs_value {
-    ($value:expr) => {{
-        #[allow(unused_imports)]
-        use $crate::__private::{RecordDebug as _, RecordOpaque as _, RecordPrimitive as _};
-        (&&&$crate::__private::Arg(&$value)).obs_value()
-    }};
+    ($value:expr) => {
+        $crate::__private::field_value((&&&&$crate::__private::Arg(&$value)).obs_value())
+    };
+}
+
+/// `%value`, with the PII rule.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_display {
+    ($value:expr) => {
+        $crate::__private::field_value((&&&&&$crate::__private::Arg(&$value)).obs_display())
+    };
+}
+
+/// `?value`, with the PII rule.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_debug {
+    ($value:expr) => {
+        $crate::__private::field_value((&&&&&$crate::__private::Arg(&$value)).obs_debug())
+    };
+}
+
+/// The recording traits, imported without names (`use …::recording::*;`) where the macros
+/// above are used.
+#[doc(hidden)]
+pub mod recording {
+    pub use super::{
+        RecordDebug as _, RecordDebugOnly as _, RecordDisplay as _, RecordOpaque as _,
+        RecordPii as _, RecordPiiSigil as _, RecordPrimitive as _,
+    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::Arg;
+    use super::recording::*;
     use std::fmt::Write;
     use tracing::field::{Field, Visit};
 

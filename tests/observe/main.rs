@@ -20,6 +20,7 @@ mod error_if;
 mod fields;
 mod level_target;
 mod name;
+mod pii;
 mod ret;
 mod skip;
 

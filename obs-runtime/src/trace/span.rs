@@ -1,6 +1,7 @@
 //! What obs keeps of one span while it runs, and its conversion to OpenTelemetry's `SpanData`.
 
 use super::sampling::LocalTrace;
+use crate::scrub::scrub;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags};
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
@@ -122,13 +123,26 @@ impl SpanRecord {
             .push(Event::new(name, SystemTime::now(), attributes, 0));
     }
 
-    /// The exported form of the span, ending now.
-    pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
+    /// The exported form of the span, ending now, with personal data scrubbed from every text
+    /// (done here, on export, so that traces that are dropped cost nothing).
+    pub(crate) fn into_span_data(mut self, scope: &InstrumentationScope) -> SpanData {
         let status = match self.status {
             StatusCode::Unset => Status::Unset,
             StatusCode::Ok => Status::Ok,
-            StatusCode::Error => Status::error(self.status_description.unwrap_or_default()),
+            StatusCode::Error => Status::error(scrub_text(
+                self.status_description.take().unwrap_or_default(),
+            )),
         };
+        if let Cow::Owned(name) = &self.name {
+            self.name = Cow::Owned(scrub_text(name.clone()));
+        }
+        scrub_attributes(&mut self.attributes);
+        for event in &mut self.events {
+            if let Cow::Owned(name) = scrub(&event.name) {
+                event.name = Cow::Owned(name);
+            }
+            scrub_attributes(&mut event.attributes);
+        }
         // Both are `#[non_exhaustive]`: filled through their public fields.
         let mut events = SpanEvents::default();
         events.events = self.events;
@@ -155,6 +169,23 @@ impl SpanRecord {
             links,
             status,
             instrumentation_scope: scope.clone(),
+        }
+    }
+}
+
+fn scrub_text(text: String) -> String {
+    match scrub(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(scrubbed) => scrubbed,
+    }
+}
+
+fn scrub_attributes(attributes: &mut [KeyValue]) {
+    for kv in attributes {
+        if let Value::String(text) = &kv.value
+            && let Cow::Owned(scrubbed) = scrub(text.as_str())
+        {
+            kv.value = Value::from(scrubbed);
         }
     }
 }
