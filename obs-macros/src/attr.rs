@@ -18,12 +18,13 @@ mod kw {
     syn::custom_keyword!(error_if);
     syn::custom_keyword!(ok_if);
     syn::custom_keyword!(not_pii);
+    syn::custom_keyword!(labels);
 }
 
 /// Every argument `#[observe]` accepts, for "unknown argument" errors.
 const ARGUMENTS: &[&str] = &[
     "name", "level", "target", "fields", "skip", "skip_all", "err", "ret", "error_if", "ok_if",
-    "not_pii", "crate",
+    "not_pii", "labels", "crate",
 ];
 
 /// A span level.
@@ -97,6 +98,7 @@ pub(crate) struct ObserveArgs {
     pub(crate) error_if: Option<Path>,
     pub(crate) ok_if: Option<Path>,
     pub(crate) not_pii: Option<Vec<Skipped>>,
+    pub(crate) labels: Option<Vec<(String, String)>>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -151,6 +153,12 @@ impl Parse for ObserveArgs {
                 input.parse::<kw::skip>()?;
                 let names = parse_names(input)?;
                 once(&mut args.skip, (span, names), span, "skip")?;
+            } else if lookahead.peek(kw::labels) {
+                input.parse::<kw::labels>()?;
+                let content;
+                syn::parenthesized!(content in input);
+                let labels = parse_labels(&content)?;
+                once(&mut args.labels, labels, span, "labels")?;
             } else if lookahead.peek(kw::not_pii) {
                 input.parse::<kw::not_pii>()?;
                 let names = parse_names(input)?;
@@ -207,6 +215,103 @@ impl ObserveArgs {
             ));
         }
         Ok(())
+    }
+}
+
+/// Labels the `function_calls_*` series of this function always carry.
+const RESERVED_LABELS: &[&str] = &["function", "module", "result", "le"];
+
+/// `labels(key = "value", …)`: constant metric labels. Keys named like personal data or with one
+/// value per user/request/event, and values computed per call, are refused, each with why.
+fn parse_labels(input: ParseStream<'_>) -> syn::Result<Vec<(String, String)>> {
+    let mut labels: Vec<(String, String)> = Vec::new();
+    while !input.is_empty() {
+        let key = input.call(Ident::parse_any)?;
+        let name = key.unraw().to_string();
+        if let Some(entry) = crate::pii::matches(&name) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "label `{name}` is named like personal data (`{entry}`); metric labels are exported as they are, so they must never hold personal data. Record it on the span instead, with a redacting type: `fields({name} = obs::Secret::new(…))`"
+                ),
+            ));
+        }
+        if let Some(word) = crate::pii::unbounded(&name) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "label `{name}` would have one value per {word}: every value is a new time series (unbounded cardinality). Record it on the span instead: `fields({name} = …)`"
+                ),
+            ));
+        }
+        if RESERVED_LABELS.contains(&name.as_str()) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("label `{name}` is set by obs; choose another name"),
+            ));
+        }
+        if labels.iter().any(|(k, _)| *k == name) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("label `{name}` is listed twice; keep one"),
+            ));
+        }
+        input.parse::<Token![=]>()?;
+        let value: syn::Expr = input.parse()?;
+        let value = match &value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => s.value(),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(b),
+                ..
+            }) => b.value.to_string(),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_digits().to_owned(),
+            other => {
+                let from = first_ident(other).map(|ident| {
+                    if crate::pii::matches(&ident).is_some() {
+                        format!(" It comes from `{ident}`, named like personal data, which must never be a label.")
+                    } else if crate::pii::unbounded(&ident).is_some() {
+                        format!(" It comes from `{ident}`, which has one value per user/request: unbounded cardinality.")
+                    } else {
+                        String::new()
+                    }
+                });
+                return Err(syn::Error::new_spanned(
+                    other,
+                    format!(
+                        "label values must be constants: `labels({name} = \"…\")`. A value computed per call makes one time series per value; record it on the span instead: `fields({name} = …)`.{}",
+                        from.unwrap_or_default()
+                    ),
+                ));
+            }
+        };
+        labels.push((name, value));
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(labels)
+}
+
+/// The first identifier of an expression (`user.email` -> `user`… then `email`): the last path
+/// or field segment says best what a value is.
+fn first_ident(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(ident) => Some(ident.to_string()),
+            syn::Member::Unnamed(_) => first_ident(&f.base),
+        },
+        syn::Expr::MethodCall(m) => first_ident(&m.receiver),
+        syn::Expr::Reference(r) => first_ident(&r.expr),
+        syn::Expr::Paren(p) => first_ident(&p.expr),
+        _ => None,
     }
 }
 

@@ -99,8 +99,11 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     let ret = Ident::new("obs_ret", Span::mixed_site());
     let completion = completion(&args, &private, &tracing, &target, &level, &call, &ret);
     let site = Ident::new("OBS_SITE", Span::mixed_site());
+    let labels = args.labels.iter().flatten().map(|(k, v)| quote!((#k, #v)));
+    let site_new =
+        quote!(#private::Site::new(#name, #function, ::core::module_path!(), &[#(#labels),*]));
     let prelude = quote! {
-        static #site: #private::Site = #private::Site::new(#name, #function, ::core::module_path!());
+        static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
         let #call = #private::Call::start(&#site, #span);
@@ -143,7 +146,7 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     // its body directly: a cost of two loads per call. The body is written once either way; the
     // span is made first because it records the arguments the body then takes.
     let checked_span = quote! {
-        static #site: #private::Site = #private::Site::new(#name, #function, ::core::module_path!());
+        static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
         let #active = #private::is_active(#level);

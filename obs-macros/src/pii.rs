@@ -21,6 +21,42 @@
 //! | address, location | `address`, `addresses`, `street`, `postcode`, `zipcode`, `zip code`, `postal code`, `ip addr`, `latitude`, `longitude`, `geolocation` |
 //! | name | `first name`, `firstname`, `last name`, `lastname`, `full name`, `fullname`, `surname`, `maiden name` |
 
+/// Words of label names whose values are one per user, request or event: each value would be a
+/// new time series (unbounded cardinality). Checked for metric labels only.
+const UNBOUNDED: &[&str] = &[
+    "id",
+    "ids",
+    "uuid",
+    "guid",
+    "user",
+    "users",
+    "customer",
+    "request",
+    "trace",
+    "span",
+    "ip",
+    "url",
+    "uri",
+    "path",
+    "query",
+    "timestamp",
+    "ts",
+    "nonce",
+    "hash",
+    "order",
+    "transaction",
+    "txn",
+    "device",
+    "email",
+];
+
+/// The word of `name` that makes it unbounded as a metric label, if any (`"id"`).
+pub(crate) fn unbounded(name: &str) -> Option<String> {
+    words(name)
+        .into_iter()
+        .find(|w| UNBOUNDED.contains(&w.as_str()))
+}
+
 /// Single words.
 const WORDS: &[&str] = &[
     "email",
@@ -199,6 +235,22 @@ mod tests {
             ("zip_code", "zip code"),
         ] {
             assert_eq!(matches(name).as_deref(), Some(entry), "{name}");
+        }
+    }
+
+    #[test]
+    fn unbounded_label_names_are_caught() {
+        for (name, word) in [
+            ("user_id", "user"),
+            ("requestId", "request"),
+            ("trace_id", "trace"),
+            ("client_ip", "ip"),
+            ("order_id", "order"),
+        ] {
+            assert_eq!(unbounded(name).as_deref(), Some(word), "{name}");
+        }
+        for name in ["tier", "region", "method", "route", "status_class", "queue"] {
+            assert_eq!(unbounded(name), None, "{name}");
         }
     }
 

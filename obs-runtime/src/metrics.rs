@@ -96,19 +96,27 @@ fn describe() {
 }
 
 fn forward(site: &Site, last: &Totals, now: &Totals) {
-    let (function, module) = (site.function(), site.module());
+    use ::metrics::Label;
+    let mut labels = vec![
+        Label::from_static_parts(LABEL_FUNCTION, site.function()),
+        Label::from_static_parts(LABEL_MODULE, site.module()),
+    ];
+    labels.extend(
+        site.labels()
+            .iter()
+            .map(|&(k, v)| Label::from_static_parts(k, v)),
+    );
     for outcome in Outcome::ALL {
         let i = outcome.index();
+        let mut with_result = labels.clone();
+        with_result.push(Label::from_static_parts(LABEL_RESULT, outcome.as_str()));
         // Incrementing by zero still creates the series, so error ratios have a denominator
         // and a numerator from the first scrape on.
-        ::metrics::counter!(FUNCTION_CALLS_TOTAL,
-            LABEL_FUNCTION => function, LABEL_MODULE => module, LABEL_RESULT => outcome.as_str())
-        .increment(now.finished[i] - last.finished[i]);
+        ::metrics::counter!(FUNCTION_CALLS_TOTAL, with_result)
+            .increment(now.finished[i] - last.finished[i]);
     }
-    ::metrics::gauge!(FUNCTION_CALLS_CONCURRENT, LABEL_FUNCTION => function, LABEL_MODULE => module)
-        .set(now.in_flight() as f64);
-    let histogram = ::metrics::histogram!(FUNCTION_CALLS_DURATION_SECONDS,
-        LABEL_FUNCTION => function, LABEL_MODULE => module);
+    ::metrics::gauge!(FUNCTION_CALLS_CONCURRENT, labels.clone()).set(now.in_flight() as f64);
+    let histogram = ::metrics::histogram!(FUNCTION_CALLS_DURATION_SECONDS, labels);
     for bucket in 0..BUCKETS {
         let calls = now.counts[bucket] - last.counts[bucket];
         if calls > 0 {

@@ -5,6 +5,7 @@ use crate::error::InitError;
 use crate::trace::export::{Exporter, SpanSink};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 
 fn build_error(endpoint: &str, reason: impl ToString) -> InitError {
     InitError::Exporter {
@@ -36,19 +37,25 @@ pub(crate) fn span_sink(
     }
 }
 
-pub(crate) fn log_exporter(
+/// The OTLP log exporter, installed in a `SdkLoggerProvider` with a batch processor.
+pub(crate) fn log_provider(
     otlp: &OtlpConfig,
-) -> Result<opentelemetry_otlp::LogExporter, InitError> {
-    match otlp.protocol {
-        Protocol::HttpProtobuf => opentelemetry_otlp::LogExporter::builder()
-            .with_http()
-            .with_http_client(http_client(otlp)?)
-            .with_endpoint(otlp.logs_endpoint.clone())
-            .with_timeout(otlp.timeout)
-            .build()
-            .map_err(|e| build_error(&otlp.logs_endpoint, e)),
-        Protocol::Grpc => grpc::log_exporter(otlp),
-    }
+    resource: &Resource,
+) -> Result<SdkLoggerProvider, InitError> {
+    let builder = SdkLoggerProvider::builder().with_resource(resource.clone());
+    let builder = match otlp.protocol {
+        Protocol::HttpProtobuf => builder.with_batch_exporter(
+            opentelemetry_otlp::LogExporter::builder()
+                .with_http()
+                .with_http_client(http_client(otlp)?)
+                .with_endpoint(otlp.logs_endpoint.clone())
+                .with_timeout(otlp.timeout)
+                .build()
+                .map_err(|e| build_error(&otlp.logs_endpoint, e))?,
+        ),
+        Protocol::Grpc => builder.with_batch_exporter(grpc::log_exporter(otlp)?),
+    };
+    Ok(builder.build())
 }
 
 /// A blocking client with the export timeout, built on its own thread: `reqwest` refuses to
@@ -119,15 +126,51 @@ mod grpc {
         Ok(Box::new(GrpcSink { exporter, runtime }))
     }
 
-    pub(super) fn log_exporter(
-        otlp: &OtlpConfig,
-    ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
-        opentelemetry_otlp::LogExporter::builder()
-            .with_tonic()
-            .with_endpoint(otlp.logs_endpoint.clone())
-            .with_timeout(otlp.timeout)
+    /// The gRPC log exporter with a Tokio runtime of its own: the SDK's batch processor calls it
+    /// from a plain thread, where tonic would panic for want of a reactor.
+    #[derive(Debug)]
+    pub(super) struct GrpcLogExporter {
+        exporter: opentelemetry_otlp::LogExporter,
+        runtime: tokio::runtime::Runtime,
+    }
+
+    impl opentelemetry_sdk::logs::LogExporter for GrpcLogExporter {
+        fn export(
+            &self,
+            batch: opentelemetry_sdk::logs::LogBatch<'_>,
+        ) -> impl std::future::Future<Output = opentelemetry_sdk::error::OTelSdkResult> + Send
+        {
+            let result = self.runtime.block_on(self.exporter.export(batch));
+            std::future::ready(result)
+        }
+
+        fn shutdown_with_timeout(
+            &self,
+            timeout: Duration,
+        ) -> opentelemetry_sdk::error::OTelSdkResult {
+            self.exporter.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.exporter.set_resource(resource);
+        }
+    }
+
+    pub(super) fn log_exporter(otlp: &OtlpConfig) -> Result<GrpcLogExporter, InitError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
-            .map_err(|e| build_error(&otlp.logs_endpoint, e))
+            .map_err(|e| build_error(&otlp.logs_endpoint, e))?;
+        let exporter = {
+            let _guard = runtime.enter();
+            opentelemetry_otlp::LogExporter::builder()
+                .with_tonic()
+                .with_endpoint(otlp.logs_endpoint.clone())
+                .with_timeout(otlp.timeout)
+                .build()
+                .map_err(|e| build_error(&otlp.logs_endpoint, e))?
+        };
+        Ok(GrpcLogExporter { exporter, runtime })
     }
 }
 

@@ -12,6 +12,7 @@ pub struct Site {
     name: &'static str,
     function: &'static str,
     module: &'static str,
+    labels: &'static [(&'static str, &'static str)],
     stats: OnceLock<Stats>,
 }
 
@@ -19,14 +20,26 @@ pub struct Site {
 static SITES: Mutex<Vec<&'static Site>> = Mutex::new(Vec::new());
 
 impl Site {
-    /// A site for the function `function` of module `module`, whose span is called `name`.
-    pub const fn new(name: &'static str, function: &'static str, module: &'static str) -> Self {
+    /// A site for the function `function` of module `module`, whose span is called `name`, with
+    /// constant extra metric labels.
+    pub const fn new(
+        name: &'static str,
+        function: &'static str,
+        module: &'static str,
+        labels: &'static [(&'static str, &'static str)],
+    ) -> Self {
         Site {
             name,
             function,
             module,
+            labels,
             stats: OnceLock::new(),
         }
+    }
+
+    /// The `labels(...)` of the function.
+    pub fn labels(&self) -> &'static [(&'static str, &'static str)] {
+        self.labels
     }
 
     /// The span name (`module::function`, or the `name = "…"` argument).

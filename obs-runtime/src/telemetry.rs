@@ -212,6 +212,20 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Replaces every setting with `config` (for services that build their settings
+    /// themselves; the environment is still applied on top unless `ignore_env` is called).
+    ///
+    /// ```
+    /// let mut config = obs_runtime::config::Config::new("checkout");
+    /// config.keep_failed_traces = false;
+    /// let builder = obs_runtime::TelemetryBuilder::new("ignored").with_config(config).ignore_env();
+    /// assert_eq!(builder.config().unwrap().service_name, "checkout");
+    /// ```
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
     /// Ignores the environment: only what the builder says counts (for tests).
     pub fn ignore_env(mut self) -> Self {
         self.read_env = false;
@@ -293,7 +307,9 @@ impl TelemetryBuilder {
         });
 
         let logger_provider = match &config.otlp {
-            Some(otlp) if otlp.logs && !config.sdk_disabled => Some(log_provider(otlp, &resource)?),
+            Some(otlp) if otlp.logs && !config.sdk_disabled => {
+                Some(crate::otlp::log_provider(otlp, &resource)?)
+            }
             _ => None,
         };
         let logger = logger_provider
@@ -413,17 +429,6 @@ fn make_sink(
         }
         None => Ok(None),
     }
-}
-
-fn log_provider(
-    otlp: &crate::config::OtlpConfig,
-    resource: &Resource,
-) -> Result<SdkLoggerProvider, InitError> {
-    let exporter = crate::otlp::log_exporter(otlp)?;
-    Ok(SdkLoggerProvider::builder()
-        .with_resource(resource.clone())
-        .with_batch_exporter(exporter)
-        .build())
 }
 
 /// Forwards metrics and updates the process gauges every interval.

@@ -82,11 +82,21 @@ pub struct OtlpSink {
 }
 
 impl OtlpSink {
-    /// Starts a receiver on `port`, recording into `out`.
+    /// Starts an OTLP/HTTP receiver on `port`, recording into `out`.
     pub fn start(port: u16, out: &Path) -> OtlpSink {
+        Self::start_with(&[], port, out)
+    }
+
+    /// Starts an OTLP/gRPC receiver on `port`, recording into `out`.
+    pub fn start_grpc(port: u16, out: &Path) -> OtlpSink {
+        Self::start_with(&["--grpc"], port, out)
+    }
+
+    fn start_with(flags: &[&str], port: u16, out: &Path) -> OtlpSink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/otlp_sink.py");
         let mut child = Command::new("python3")
             .arg(script)
+            .args(flags)
             .arg(port.to_string())
             .arg(out)
             .stdout(Stdio::piped())

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""A real OTLP/HTTP receiver for obs's tests: oteltest's HttpSink on 127.0.0.1:PORT.
+"""A real OTLP receiver for obs's tests: oteltest's HttpSink (or, with --grpc, its GrpcSink) on
+PORT.
 
 Every request it receives is appended to OUT as one JSON line:
 {"signal": "traces" | "logs" | "metrics", "request": <the request as OTLP-JSON>}
 with trace and span ids in hex, as OTLP-JSON writes them. It prints "ready" once it listens,
 and runs until it is killed.
 
-usage: otlp_sink.py PORT OUT
+usage: otlp_sink.py [--grpc] PORT OUT
 """
 import base64
 import json
@@ -15,7 +16,7 @@ import sys
 import threading
 
 from google.protobuf.json_format import MessageToDict
-from oteltest.sink import HttpSink, RequestHandler
+from oteltest.sink import GrpcSink, HttpSink, RequestHandler
 
 ID_KEYS = {"traceId", "spanId", "parentSpanId"}
 
@@ -52,12 +53,23 @@ class Recorder(RequestHandler):
 
 
 def main():
-    port, out = int(sys.argv[1]), sys.argv[2]
+    args = sys.argv[1:]
+    grpc = args[0] == "--grpc"
+    if grpc:
+        args = args[1:]
+    port, out = int(args[0]), args[1]
     logging.basicConfig(level=logging.WARNING)
-    sink = HttpSink(Recorder(out), logging.getLogger("otlp_sink"), port=port, daemon=False)
-    sink.start()
-    print("ready", flush=True)
-    sink.svr_thread.join()
+    logger = logging.getLogger("otlp_sink")
+    if grpc:
+        sink = GrpcSink(Recorder(out), logger, port=port)
+        sink.start()
+        print("ready", flush=True)
+        sink.wait_for_termination()
+    else:
+        sink = HttpSink(Recorder(out), logger, port=port, daemon=False)
+        sink.start()
+        print("ready", flush=True)
+        sink.svr_thread.join()
 
 
 if __name__ == "__main__":

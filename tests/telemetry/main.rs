@@ -367,9 +367,13 @@ fn scraped(n: u32) -> Result<u32, String> {
     if n == 0 { Err("zero".into()) } else { Ok(n) }
 }
 
+#[obs::observe(labels(tier = "gold", shard = 3))]
+fn labelled() {}
+
 #[test]
 fn the_prometheus_endpoint_passes_promtool() {
     let env = env();
+    labelled();
     scraped(1).unwrap();
     scraped(2).unwrap();
     scraped(0).unwrap_err();
@@ -380,6 +384,7 @@ fn the_prometheus_endpoint_passes_promtool() {
         "function_calls_total{function=\"scraped\",module=\"telemetry\",result=\"error\"} 1",
         "function_calls_duration_seconds_bucket{function=\"scraped\",module=\"telemetry\",le=\"0.005\"} 3",
         "function_calls_concurrent{function=\"scraped\",module=\"telemetry\"} 0",
+        "function_calls_total{function=\"labelled\",module=\"telemetry\",tier=\"gold\",shard=\"3\",result=\"ok\"} 1",
         "# HELP function_calls_total",
         "# TYPE function_calls_duration_seconds histogram",
         "process_resident_memory_bytes",

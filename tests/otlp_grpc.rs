@@ -1,0 +1,58 @@
+//! OTLP over gRPC (the `grpc` feature) to a real receiver: oteltest's GrpcSink.
+#![cfg(feature = "grpc")]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{OtlpSink, attribute, free_port, wait_until};
+use obs::config::Sampler;
+use std::time::Duration;
+
+#[obs::observe]
+fn lookup(sku: u64) -> u64 {
+    tracing::info!(sku, "looking up");
+    sku * 2
+}
+
+#[test]
+fn spans_and_logs_reach_a_grpc_receiver() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = OtlpSink::start_grpc(free_port(), &dir.path().join("grpc.jsonl"));
+    let config = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_owned()),
+    ];
+    let mut builder = obs::TelemetryBuilder::new("grpc-test")
+        .ignore_env()
+        .sampler(Sampler::AlwaysOn)
+        .prometheus(None)
+        .log_writer(std::io::sink);
+    // The protocol is chosen the way operators choose it: through the standard variables.
+    let mut resolved = builder.config().unwrap();
+    resolved
+        .apply_env(|k| config.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+        .unwrap();
+    builder = builder.with_config(resolved);
+    let telemetry = builder.init().expect("init");
+
+    tracing::info_span!("grpc_request").in_scope(|| lookup(21));
+    assert!(telemetry.flush());
+    assert!(wait_until(Duration::from_secs(15), || sink
+        .spans()
+        .iter()
+        .any(|s| s["name"] == "otlp_grpc::lookup")));
+    let spans = sink.spans();
+    let lookup = spans
+        .iter()
+        .find(|s| s["name"] == "otlp_grpc::lookup")
+        .unwrap();
+    let request = spans.iter().find(|s| s["name"] == "grpc_request").unwrap();
+    assert_eq!(lookup["parentSpanId"], request["spanId"]);
+    assert_eq!(attribute(lookup, "sku"), Some(21.into()));
+    assert_eq!(lookup["service"], "grpc-test");
+    assert!(wait_until(Duration::from_secs(15), || sink
+        .logs()
+        .iter()
+        .any(|l| l["body"]["stringValue"] == "looking up")));
+    telemetry.shutdown().unwrap();
+}
