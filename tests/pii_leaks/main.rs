@@ -71,7 +71,7 @@ fn checkout(
     tracing::info!("checkout for {comment}");
     tracing::warn!(detail = comment, "retrying");
     let _ = card;
-    if order % 2 == 0 {
+    if order.is_multiple_of(2) {
         Err(format!("declined: {comment}"))
     } else {
         Ok(customer.id)
@@ -98,7 +98,7 @@ fn card() -> impl Strategy<Value = String> {
                 .rev()
                 .enumerate()
                 .map(|(i, &d)| {
-                    if i % 2 == 0 {
+                    if i.is_multiple_of(2) {
                         let d2 = d * 2;
                         if d2 > 9 { d2 - 9 } else { d2 }
                     } else {
