@@ -18,13 +18,9 @@ fn observed(x: u64) -> u64 {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("call");
     g.bench_function("bare", |b| b.iter(|| bare(black_box(1))));
-    g.bench_function("observe/nothing installed", |b| {
-        b.iter(|| observed(black_box(1)))
-    });
+    g.bench_function("observe/nothing installed", |b| b.iter(|| observed(black_box(1))));
     obs::metrics::enable();
-    g.bench_function("observe/metrics only", |b| {
-        b.iter(|| observed(black_box(1)))
-    });
+    g.bench_function("observe/metrics only", |b| b.iter(|| observed(black_box(1))));
     g.finish();
 }
 

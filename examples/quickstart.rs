@@ -27,25 +27,15 @@ async fn checkout(order_id: u64, cart: Cart) -> Result<u32, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_target(false)
-        .compact()
-        .init();
+    tracing_subscriber::fmt().with_target(false).compact().init();
     obs::metrics::enable();
 
     for order_id in 0..20 {
-        let items = if order_id % 7 == 0 {
-            vec![]
-        } else {
-            vec![1, 2, 3]
-        };
+        let items = if order_id % 7 == 0 { vec![] } else { vec![1, 2, 3] };
         let _ = checkout(order_id, Cart { items }).await;
     }
 
-    println!(
-        "\n{:<28} {:>5} {:>6} {:>9} {:>9}",
-        "function", "calls", "errors", "p50 ms", "p99 ms"
-    );
+    println!("\n{:<28} {:>5} {:>6} {:>9} {:>9}", "function", "calls", "errors", "p50 ms", "p99 ms");
     for f in obs::metrics::snapshot() {
         let ms = |q| f.quantile(q).map_or(0.0, |s| s * 1e3);
         println!(

@@ -18,12 +18,16 @@
 //! ```
 
 #[doc(inline)]
-pub use obs_macros::{Redact, observe};
+pub use obs_macros::{Redact, golden_signals, observe};
 pub use obs_runtime::pii::{Pii, Redacted, Secret};
 pub use obs_runtime::{
     ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, PipelineStats, ShutdownError,
-    Telemetry, TelemetryBuilder, config, context, init, metrics, names, pii, redact, scrub,
+    Telemetry, TelemetryBuilder, config, context, golden, health, init, metrics, names, pii,
+    redact, scrub,
 };
+
+#[cfg(feature = "http")]
+pub use obs_runtime::http;
 
 #[doc(hidden)]
 pub use obs_runtime::__private;

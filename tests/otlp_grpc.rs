@@ -29,9 +29,7 @@ fn spans_and_logs_reach_a_grpc_receiver() {
         .log_writer(std::io::sink);
     // The protocol is chosen the way operators choose it: through the standard variables.
     let mut resolved = builder.config().unwrap();
-    resolved
-        .apply_env(|k| config.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
-        .unwrap();
+    resolved.apply_env(|k| config.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
     builder = builder.with_config(resolved);
     let telemetry = builder.init().expect("init");
 
@@ -42,10 +40,7 @@ fn spans_and_logs_reach_a_grpc_receiver() {
         .iter()
         .any(|s| s["name"] == "otlp_grpc::lookup")));
     let spans = sink.spans();
-    let lookup = spans
-        .iter()
-        .find(|s| s["name"] == "otlp_grpc::lookup")
-        .unwrap();
+    let lookup = spans.iter().find(|s| s["name"] == "otlp_grpc::lookup").unwrap();
     let request = spans.iter().find(|s| s["name"] == "grpc_request").unwrap();
     assert_eq!(lookup["parentSpanId"], request["spanId"]);
     assert_eq!(attribute(lookup, "sku"), Some(21.into()));

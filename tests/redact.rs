@@ -48,21 +48,8 @@ fn named_fields_are_masked_by_mode() {
 #[test]
 fn hashes_are_stable_within_the_process_and_distinct_across_values() {
     let hash = |phone: &str| {
-        let shown = format!(
-            "{:?}",
-            Customer {
-                phone: phone.into(),
-                ..customer()
-            }
-        );
-        shown
-            .split("phone: ")
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .next()
-            .unwrap()
-            .to_owned()
+        let shown = format!("{:?}", Customer { phone: phone.into(), ..customer() });
+        shown.split("phone: ").nth(1).unwrap().split(',').next().unwrap().to_owned()
     };
     assert_eq!(hash("+1 555 0100"), hash("+1 555 0100"));
     assert_ne!(hash("+1 555 0100"), hash("+1 555 0101"));
@@ -96,34 +83,15 @@ fn tuple_structs_enums_and_generics() {
         format!("{:?}", CardToken("4242424242424242".into(), 1)),
         "CardToken(**** **** **** 4242, 1)"
     );
-    let card = Payment::Card {
-        number: "5555-5555-5555-4444".into(),
-        expiry: "12/30".into(),
-    };
-    assert_eq!(
-        format!("{card:?}"),
-        "Card { number: **** **** **** 4444, expiry: \"12/30\" }"
-    );
-    assert_eq!(
-        format!("{card}"),
-        format!("{card:?}"),
-        "Display on request, redacted alike"
-    );
-    assert_eq!(
-        format!("{:?}", Payment::Iban("DE89370400440532013000".into())),
-        "Iban([REDACTED])"
-    );
+    let card = Payment::Card { number: "5555-5555-5555-4444".into(), expiry: "12/30".into() };
+    assert_eq!(format!("{card:?}"), "Card { number: **** **** **** 4444, expiry: \"12/30\" }");
+    assert_eq!(format!("{card}"), format!("{card:?}"), "Display on request, redacted alike");
+    assert_eq!(format!("{:?}", Payment::Iban("DE89370400440532013000".into())), "Iban([REDACTED])");
     assert_eq!(format!("{:?}", Payment::Cash), "Cash");
     // The secret's type needs no Debug at all.
     struct Opaque;
     assert_eq!(
-        format!(
-            "{:?}",
-            Wrapper {
-                secret: Opaque,
-                visible: 5
-            }
-        ),
+        format!("{:?}", Wrapper { secret: Opaque, visible: 5 }),
         "Wrapper { secret: [REDACTED], visible: 5 }"
     );
 }
@@ -160,8 +128,5 @@ fn serialize_is_redacted_too() {
         token: Secret::new("sk_live".into()),
     })
     .unwrap();
-    assert_eq!(
-        json,
-        r#"{"name_id":1,"email":"j***@example.org","token":"[REDACTED]"}"#
-    );
+    assert_eq!(json, r#"{"name_id":1,"email":"j***@example.org","token":"[REDACTED]"}"#);
 }

@@ -19,6 +19,14 @@ mod kw {
     syn::custom_keyword!(ok_if);
     syn::custom_keyword!(not_pii);
     syn::custom_keyword!(labels);
+    syn::custom_keyword!(operation);
+    syn::custom_keyword!(kind);
+    syn::custom_keyword!(objective);
+    syn::custom_keyword!(business_event);
+    syn::custom_keyword!(success);
+    syn::custom_keyword!(latency_ms);
+    syn::custom_keyword!(percentile);
+    syn::custom_keyword!(window_days);
 }
 
 /// Every argument `#[observe]` accepts, for "unknown argument" errors.
@@ -26,6 +34,29 @@ const ARGUMENTS: &[&str] = &[
     "name", "level", "target", "fields", "skip", "skip_all", "err", "ret", "error_if", "ok_if",
     "not_pii", "labels", "crate",
 ];
+
+/// The arguments only `#[golden_signals]` accepts.
+const GOLDEN_ARGUMENTS: &[&str] = &["operation", "kind", "objective", "business_event"];
+
+/// The kinds of entry point.
+const KINDS: &[&str] = &["server", "consumer", "job", "internal"];
+
+/// A service level objective: `objective(success = 99.9, latency_ms = 250, percentile = 99)`.
+pub(crate) struct ObjectiveArgs {
+    pub(crate) success: f64,
+    pub(crate) latency_ms: Option<u64>,
+    pub(crate) percentile: f64,
+    pub(crate) window_days: u32,
+}
+
+/// What `#[golden_signals]` adds to `#[observe]`'s arguments.
+#[derive(Default)]
+pub(crate) struct GoldenArgs {
+    pub(crate) operation: Option<LitStr>,
+    pub(crate) kind: Option<String>,
+    pub(crate) objective: Option<ObjectiveArgs>,
+    pub(crate) business_event: Option<LitStr>,
+}
 
 /// A span level.
 #[derive(Clone, Copy)]
@@ -99,15 +130,14 @@ pub(crate) struct ObserveArgs {
     pub(crate) ok_if: Option<Path>,
     pub(crate) not_pii: Option<Vec<Skipped>>,
     pub(crate) labels: Option<Vec<(String, String)>>,
+    /// `Some` for `#[golden_signals]`.
+    pub(crate) golden: Option<GoldenArgs>,
     pub(crate) krate: Option<Path>,
 }
 
 fn once<T>(slot: &mut Option<T>, value: T, span: Span, name: &str) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(syn::Error::new(
-            span,
-            format!("duplicate `{name}` argument; keep only one"),
-        ));
+        return Err(syn::Error::new(span, format!("duplicate `{name}` argument; keep only one")));
     }
     *slot = Some(value);
     Ok(())
@@ -115,7 +145,15 @@ fn once<T>(slot: &mut Option<T>, value: T, span: Span, name: &str) -> syn::Resul
 
 impl Parse for ObserveArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = ObserveArgs::default();
+        ObserveArgs::parse_for(input, false)
+    }
+}
+
+impl ObserveArgs {
+    /// Parses the arguments of `#[observe]`, or of `#[golden_signals]` when `golden`.
+    pub(crate) fn parse_for(input: ParseStream<'_>, golden: bool) -> syn::Result<Self> {
+        let mut args =
+            ObserveArgs { golden: golden.then(GoldenArgs::default), ..ObserveArgs::default() };
         while !input.is_empty() {
             let span = input.span();
             let lookahead = input.lookahead1();
@@ -124,10 +162,7 @@ impl Parse for ObserveArgs {
                 expect_value(input, span, "name", r#"name = "span name""#)?;
                 let name: LitStr = input.parse()?;
                 if name.value().is_empty() {
-                    return Err(syn::Error::new(
-                        name.span(),
-                        "the span name cannot be empty",
-                    ));
+                    return Err(syn::Error::new(name.span(), "the span name cannot be empty"));
                 }
                 once(&mut args.name, name, span, "name")?;
             } else if lookahead.peek(kw::level) {
@@ -184,9 +219,24 @@ impl Parse for ObserveArgs {
                 expect_value(input, span, "crate", "crate = path::to::obs")?;
                 let path = input.call(Path::parse_mod_style)?;
                 once(&mut args.krate, path, span, "crate")?;
+            } else if let Some(golden_args) = args.golden.as_mut().filter(|_| {
+                input.peek(kw::operation)
+                    || input.peek(kw::kind)
+                    || input.peek(kw::objective)
+                    || input.peek(kw::business_event)
+            }) {
+                parse_golden(input, golden_args, span)?;
             } else if input.peek(Ident::peek_any) {
                 let ident = input.call(Ident::parse_any)?;
-                return Err(unknown_argument(&ident));
+                if GOLDEN_ARGUMENTS.contains(&ident.to_string().as_str()) {
+                    return Err(syn::Error::new(
+                        ident.span(),
+                        format!(
+                            "`{ident}` describes an entry point's golden signals; use `#[obs::golden_signals({ident} …)]` instead of `#[observe]`"
+                        ),
+                    ));
+                }
+                return Err(unknown_argument(&ident, golden));
             } else {
                 return Err(lookahead.error());
             }
@@ -198,9 +248,7 @@ impl Parse for ObserveArgs {
         args.check_conflicts()?;
         Ok(args)
     }
-}
 
-impl ObserveArgs {
     fn check_conflicts(&self) -> syn::Result<()> {
         if let (Some(_), Some(path)) = (&self.error_if, &self.ok_if) {
             return Err(syn::Error::new_spanned(
@@ -216,6 +264,152 @@ impl ObserveArgs {
         }
         Ok(())
     }
+}
+
+/// One golden-signals argument.
+fn parse_golden(input: ParseStream<'_>, args: &mut GoldenArgs, span: Span) -> syn::Result<()> {
+    if input.peek(kw::operation) {
+        input.parse::<kw::operation>()?;
+        expect_value(input, span, "operation", r#"operation = "checkout""#)?;
+        let name: LitStr = input.parse()?;
+        let value = name.value();
+        if value.is_empty()
+            || !value.chars().all(|c| c.is_ascii_alphanumeric() || "_-.:/".contains(c))
+        {
+            return Err(syn::Error::new(
+                name.span(),
+                "an operation name is a short identifier such as `checkout` or `orders.place` (letters, digits, `_-.:/`)",
+            ));
+        }
+        once(&mut args.operation, name, span, "operation")
+    } else if input.peek(kw::kind) {
+        input.parse::<kw::kind>()?;
+        expect_value(input, span, "kind", r#"kind = "server""#)?;
+        let (kind, kind_span) = if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            (lit.value(), lit.span())
+        } else {
+            let ident = input.call(Ident::parse_any)?;
+            (ident.to_string(), ident.span())
+        };
+        if !KINDS.contains(&kind.as_str()) {
+            return Err(syn::Error::new(
+                kind_span,
+                format!(
+                    "unknown kind `{kind}`; expected `server`, `consumer`, `job` or `internal`"
+                ),
+            ));
+        }
+        once(&mut args.kind, kind, span, "kind")
+    } else if input.peek(kw::business_event) {
+        input.parse::<kw::business_event>()?;
+        expect_value(input, span, "business_event", r#"business_event = "order_placed""#)?;
+        let event: LitStr = input.parse()?;
+        let value = event.value();
+        if value.is_empty()
+            || !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(syn::Error::new(
+                event.span(),
+                "a business event is a snake_case name such as `order_placed`",
+            ));
+        }
+        once(&mut args.business_event, event, span, "business_event")
+    } else {
+        input.parse::<kw::objective>()?;
+        let content;
+        syn::parenthesized!(content in input);
+        let objective = parse_objective(&content, span)?;
+        once(&mut args.objective, objective, span, "objective")
+    }
+}
+
+fn parse_objective(input: ParseStream<'_>, objective_span: Span) -> syn::Result<ObjectiveArgs> {
+    let (mut success, mut latency_ms, mut percentile, mut window_days) = (None, None, None, None);
+    while !input.is_empty() {
+        let span = input.span();
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::success) {
+            input.parse::<kw::success>()?;
+            input.parse::<Token![=]>()?;
+            let (value, at) = number(input)?;
+            if !(value > 0.0 && value < 100.0) {
+                return Err(syn::Error::new(
+                    at,
+                    "`success` is the percentage of calls that must succeed, above 0 and below 100 (100% leaves no error budget); e.g. `success = 99.9`",
+                ));
+            }
+            once(&mut success, value, span, "success")?;
+        } else if lookahead.peek(kw::latency_ms) {
+            input.parse::<kw::latency_ms>()?;
+            input.parse::<Token![=]>()?;
+            let (value, at) = number(input)?;
+            if !(value >= 1.0 && value.fract() == 0.0) {
+                return Err(syn::Error::new(
+                    at,
+                    "`latency_ms` is a whole number of milliseconds, at least 1; e.g. `latency_ms = 250`",
+                ));
+            }
+            once(&mut latency_ms, value as u64, span, "latency_ms")?;
+        } else if lookahead.peek(kw::percentile) {
+            input.parse::<kw::percentile>()?;
+            input.parse::<Token![=]>()?;
+            let (value, at) = number(input)?;
+            if !(value > 0.0 && value < 100.0) {
+                return Err(syn::Error::new(
+                    at,
+                    "`percentile` is above 0 and below 100; e.g. `percentile = 99` for p99",
+                ));
+            }
+            once(&mut percentile, value, span, "percentile")?;
+        } else if lookahead.peek(kw::window_days) {
+            input.parse::<kw::window_days>()?;
+            input.parse::<Token![=]>()?;
+            let (value, at) = number(input)?;
+            if !(1.0..=90.0).contains(&value) || value.fract() != 0.0 {
+                return Err(syn::Error::new(
+                    at,
+                    "`window_days` is a whole number of days from 1 to 90; e.g. `window_days = 30`",
+                ));
+            }
+            once(&mut window_days, value as u32, span, "window_days")?;
+        } else {
+            return Err(lookahead.error());
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    let Some(success) = success else {
+        return Err(syn::Error::new(
+            objective_span,
+            "an objective needs `success`, the percentage of calls that must succeed: `objective(success = 99.9)`",
+        ));
+    };
+    if percentile.is_some() && latency_ms.is_none() {
+        return Err(syn::Error::new(
+            objective_span,
+            "`percentile` applies to a latency target; add `latency_ms = …`",
+        ));
+    }
+    Ok(ObjectiveArgs {
+        success,
+        latency_ms,
+        percentile: percentile.unwrap_or(99.0),
+        window_days: window_days.unwrap_or(30),
+    })
+}
+
+/// A number literal (integer or float) and where it is.
+fn number(input: ParseStream<'_>) -> syn::Result<(f64, Span)> {
+    let lit: syn::Lit = input.parse()?;
+    let value = match &lit {
+        syn::Lit::Int(i) => i.base10_parse::<f64>()?,
+        syn::Lit::Float(f) => f.base10_parse::<f64>()?,
+        other => return Err(syn::Error::new_spanned(other, "expected a number")),
+    };
+    Ok((value, lit.span()))
 }
 
 /// Labels the `function_calls_*` series of this function always carry.
@@ -259,18 +453,11 @@ fn parse_labels(input: ParseStream<'_>) -> syn::Result<Vec<(String, String)>> {
         input.parse::<Token![=]>()?;
         let value: syn::Expr = input.parse()?;
         let value = match &value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => s.value(),
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Bool(b),
-                ..
-            }) => b.value.to_string(),
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(i),
-                ..
-            }) => i.base10_digits().to_owned(),
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => s.value(),
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) => b.value.to_string(),
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => {
+                i.base10_digits().to_owned()
+            }
             other => {
                 let from = first_ident(other).map(|ident| {
                     if crate::pii::matches(&ident).is_some() {
@@ -346,10 +533,7 @@ fn expect_value(input: ParseStream<'_>, span: Span, name: &str, usage: &str) -> 
         input.parse::<Token![=]>()?;
         return Ok(());
     }
-    Err(syn::Error::new(
-        span,
-        format!("`{name}` takes a value: `{usage}`"),
-    ))
+    Err(syn::Error::new(span, format!("`{name}` takes a value: `{usage}`")))
 }
 
 fn parse_level(input: ParseStream<'_>) -> syn::Result<Level> {
@@ -359,11 +543,7 @@ fn parse_level(input: ParseStream<'_>) -> syn::Result<Level> {
     } else if input.peek(Ident::peek_any) {
         // `info`, `INFO`, or a path such as `Level::INFO`.
         let path = input.call(Path::parse_mod_style)?;
-        let last = path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         (last, syn::spanned::Spanned::span(&path))
     } else {
         return Err(input.error(
@@ -419,11 +599,7 @@ fn parse_fields(input: ParseStream<'_>) -> syn::Result<Vec<FieldArg>> {
         } else {
             None
         };
-        fields.push(FieldArg {
-            key,
-            key_span,
-            value,
-        });
+        fields.push(FieldArg { key, key_span, value });
         if input.is_empty() {
             break;
         }
@@ -432,14 +608,12 @@ fn parse_fields(input: ParseStream<'_>) -> syn::Result<Vec<FieldArg>> {
     Ok(fields)
 }
 
-fn unknown_argument(ident: &Ident) -> syn::Error {
+fn unknown_argument(ident: &Ident, golden: bool) -> syn::Error {
     let found = ident.unraw().to_string();
-    let expected = ARGUMENTS
-        .iter()
-        .map(|a| format!("`{a}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let hint = ARGUMENTS
+    let known: Vec<&str> =
+        ARGUMENTS.iter().chain(GOLDEN_ARGUMENTS.iter().filter(|_| golden)).copied().collect();
+    let expected = known.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    let hint = known
         .iter()
         .filter(|a| edit_distance(a, &found) <= 2 || a.starts_with(&found) || found.starts_with(*a))
         .min_by_key(|a| edit_distance(a, &found))

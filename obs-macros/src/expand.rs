@@ -8,14 +8,16 @@
 //!
 //! [`Call`]: ../obs_runtime/__private/struct.Call.html
 
-use crate::attr::{FieldArg, Level, ObserveArgs, Sigil};
+use crate::attr::{FieldArg, GoldenArgs, Level, ObserveArgs, Sigil};
 use crate::item::ObservedFn;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound};
+use syn::{
+    FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, ReturnType, Type, TypeParamBound,
+};
 
 /// What kind of function this is, which decides where the call begins and ends.
 enum Shape {
@@ -35,13 +37,7 @@ struct Recorded {
 }
 
 pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenStream> {
-    let ObservedFn {
-        attrs,
-        vis,
-        sig,
-        brace,
-        body,
-    } = item;
+    let ObservedFn { attrs, vis, sig, brace, body } = item;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new_spanned(
             constness,
@@ -72,16 +68,11 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         Some(target) => target.to_token_stream(),
         None => quote!(::core::module_path!()),
     };
-    let level = Ident::new(
-        args.level.unwrap_or(Level::Info).constant(),
-        Span::call_site(),
-    );
+    let level = Ident::new(args.level.unwrap_or(Level::Info).constant(), Span::call_site());
     let level = quote!(#tracing::Level::#level);
 
     let recorded = recorded_values(&args, &sig, &private)?;
-    let fields = recorded
-        .iter()
-        .map(|Recorded { name, value }| quote!(#name = #value));
+    let fields = recorded.iter().map(|Recorded { name, value }| quote!(#name = #value));
     let span = quote! {
         #tracing::span!(
             target: #target,
@@ -100,9 +91,20 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     let completion = completion(&args, &private, &tracing, &target, &level, &call, &ret);
     let site = Ident::new("OBS_SITE", Span::mixed_site());
     let labels = args.labels.iter().flatten().map(|(k, v)| quote!((#k, #v)));
-    let site_new =
-        quote!(#private::Site::new(#name, #function, ::core::module_path!(), &[#(#labels),*]));
+    let labels = quote!(&[#(#labels),*]);
+    let (operation, site_new) = match &args.golden {
+        None => {
+            (None, quote!(#private::Site::new(#name, #function, ::core::module_path!(), #labels)))
+        }
+        Some(golden) => {
+            let op = Ident::new("OBS_OPERATION", Span::mixed_site());
+            let declaration = operation_declaration(golden, &op, &function, &private);
+            let site = quote!(#private::Site::golden(#name, #function, ::core::module_path!(), #labels, &#op));
+            (Some(declaration), site)
+        }
+    };
     let prelude = quote! {
+        #operation
         static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
@@ -135,8 +137,16 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     // The original body, as a block of its own so that its inner attributes stay valid.
     let body = quote_spanned!(brace.span.join()=> { #body });
     let entered = Ident::new("_obs_entered", Span::mixed_site());
+    // The output's type, when the signature spells it out (`impl Future<Output = T>`), so that
+    // the completion is checked against it rather than against a half-inferred async block.
+    let output = match (&shape, &sig.output) {
+        (Shape::ReturnsFuture { .. }, ReturnType::Type(_, ty)) => {
+            future_output(ty).and_then(fake_return_type).map_or_else(|| quote!(_), |t| quote!(#t))
+        }
+        _ => quote!(_),
+    };
     let on_complete = quote! {
-        |#call: &#private::Call, #ret: &_| { #completion }
+        |#call: &#private::Call, #ret: &#output| { #completion }
     };
 
     let body_fn = Ident::new("obs_body", Span::mixed_site());
@@ -146,6 +156,7 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     // its body directly: a cost of two loads per call. The body is written once either way; the
     // span is made first because it records the arguments the body then takes.
     let checked_span = quote! {
+        #operation
         static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
@@ -185,11 +196,7 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         Shape::ReturnsFuture { boxed } => {
             let future = Ident::new("obs_future", Span::mixed_site());
             let observed = quote!(#private::ObservedFuture::new(#call, #future, #on_complete));
-            let observed = if boxed {
-                quote!(::std::boxed::Box::pin(#observed))
-            } else {
-                observed
-            };
+            let observed = if boxed { quote!(::std::boxed::Box::pin(#observed)) } else { observed };
             quote! {
                 #prelude
                 let #future = {
@@ -208,6 +215,51 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             #new_body
         }
     })
+}
+
+/// The `Operation` static of a `#[golden_signals]` function, gathered at link time into the
+/// runtime's list of operations (read by the alert-rule generator without calling anything).
+fn operation_declaration(
+    golden: &GoldenArgs,
+    op: &Ident,
+    function: &str,
+    private: &TokenStream,
+) -> TokenStream {
+    let name = golden.operation.as_ref().map_or_else(|| function.to_owned(), LitStr::value);
+    let kind = golden.kind.as_deref().unwrap_or("server");
+    let objective = match &golden.objective {
+        Some(o) => {
+            let (success, percentile, window_days) = (o.success, o.percentile, o.window_days);
+            let latency = match o.latency_ms {
+                Some(ms) => quote!(::core::option::Option::Some(#ms)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::core::option::Option::Some(#private::Objective {
+                success_percent: #success,
+                latency_ms: #latency,
+                percentile: #percentile,
+                window_days: #window_days,
+            }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let event = match &golden.business_event {
+        Some(event) => quote!(::core::option::Option::Some(#event)),
+        None => quote!(::core::option::Option::None),
+    };
+    let linkme = quote!(#private::linkme);
+    quote! {
+        #[#linkme::distributed_slice(#private::OPERATIONS)]
+        #[linkme(crate = #linkme)]
+        static #op: #private::Operation = #private::Operation {
+            name: #name,
+            kind: #kind,
+            function: #function,
+            module: ::core::module_path!(),
+            objective: #objective,
+            business_event: #event,
+        };
+    }
 }
 
 /// The statements run when the call returns `ret` (a reference to the return value).
@@ -327,29 +379,16 @@ fn recorded_values(
             if !names.iter().any(|(name, ..)| *name == skip.name) {
                 return Err(syn::Error::new(
                     skip.span,
-                    format!(
-                        "`{}` is not an argument of `{}`; {}",
-                        skip.name,
-                        sig.ident,
-                        known()
-                    ),
+                    format!("`{}` is not an argument of `{}`; {}", skip.name, sig.ident, known()),
                 ));
             }
         }
     }
     let skipped = |name: &str| {
         args.skip_all.is_some()
-            || args
-                .skip
-                .as_ref()
-                .is_some_and(|(_, s)| s.iter().any(|s| s.name == name))
+            || args.skip.as_ref().is_some_and(|(_, s)| s.iter().any(|s| s.name == name))
     };
-    let field_keys: Vec<&str> = args
-        .fields
-        .iter()
-        .flatten()
-        .map(|f| f.key.as_str())
-        .collect();
+    let field_keys: Vec<&str> = args.fields.iter().flatten().map(|f| f.key.as_str()).collect();
     for declared in args.not_pii.iter().flatten() {
         let is_field = field_keys.contains(&declared.name.as_str());
         let is_argument = names.iter().any(|(name, ..)| *name == declared.name);
@@ -400,12 +439,7 @@ fn recorded_values(
             pii_checked(&name, &value, span).unwrap_or_else(|| record("value", &value, span));
         recorded.push(Recorded { name, value });
     }
-    for FieldArg {
-        key,
-        key_span,
-        value,
-    } in args.fields.iter().flatten()
-    {
+    for FieldArg { key, key_span, value } in args.fields.iter().flatten() {
         if recorded.iter().any(|r| r.name == *key) {
             return Err(syn::Error::new(
                 *key_span,
@@ -439,10 +473,7 @@ fn recorded_values(
                 })
             }
         };
-        recorded.push(Recorded {
-            name: key.clone(),
-            value,
-        });
+        recorded.push(Recorded { name: key.clone(), value });
     }
     // tracing's macros accept at most 32 fields per span; three are the outcome's.
     if recorded.len() > 29 {
@@ -510,6 +541,31 @@ fn single_type_argument(arguments: &PathArguments) -> Option<&Type> {
     args.args.iter().find_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
+    })
+}
+
+/// `T` of `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> …>>`.
+fn future_output(ty: &Type) -> Option<&Type> {
+    let bounds: Vec<&TypeParamBound> = match ty {
+        Type::ImplTrait(imp) => imp.bounds.iter().collect(),
+        Type::Path(path) => {
+            let pin = path.path.segments.last()?;
+            let Type::Path(boxed) = single_type_argument(&pin.arguments)? else { return None };
+            let Type::TraitObject(object) = single_type_argument(&boxed.path.segments.last()?.arguments)? else {
+                return None;
+            };
+            object.bounds.iter().collect()
+        }
+        _ => return None,
+    };
+    bounds.into_iter().find_map(|bound| {
+        let TypeParamBound::Trait(t) = bound else { return None };
+        let future = t.path.segments.last().filter(|s| s.ident == "Future")?;
+        let PathArguments::AngleBracketed(args) = &future.arguments else { return None };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
     })
 }
 

@@ -38,12 +38,6 @@ impl Parse for ObservedFn {
         let content;
         let brace = braced!(content in input);
         let body: TokenStream = content.parse()?;
-        Ok(ObservedFn {
-            attrs,
-            vis,
-            sig,
-            brace,
-            body,
-        })
+        Ok(ObservedFn { attrs, vis, sig, brace, body })
     }
 }

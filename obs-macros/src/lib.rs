@@ -86,8 +86,56 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn observe(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument(args, item, false)
+}
+
+/// Declares an entry point (a request handler, a job, a queue consumer) and gives it the four
+/// golden signals: everything [`observe`] does, plus latency, traffic, errors and saturation
+/// as `obs_operation_*` series, business events, and a service level objective that obs's
+/// alert-rule generator turns into Prometheus rules.
+///
+/// ```
+/// #[obs::golden_signals(
+///     operation = "checkout",
+///     objective(success = 99.9, latency_ms = 250, percentile = 99),
+///     business_event = "order_placed",
+///     err,
+/// )]
+/// async fn checkout(order_id: u64) -> Result<u64, String> {
+///     Ok(order_id)
+/// }
+///
+/// let op = obs::golden::operations().iter().find(|op| op.name == "checkout").unwrap();
+/// assert_eq!(op.objective.unwrap().latency_ms, Some(250));
+/// ```
+///
+/// # Arguments
+///
+/// Every argument of [`observe`], and:
+/// - `operation = "name"`: the `operation` label (default: the function's name);
+/// - `kind = "server" | "consumer" | "job" | "internal"` (default `server`);
+/// - `objective(success = 99.9, latency_ms = 250, percentile = 99, window_days = 30)`: the
+///   share of calls that must succeed and, optionally, a latency target at a percentile;
+/// - `business_event = "order_placed"`: counted in `obs_business_events_total` on each success.
+///
+/// # Series
+///
+/// `obs_operation_duration_seconds{operation, kind}` (latency; traffic is the rate of its
+/// `_count`), `obs_operation_errors_total{operation, kind, error_type}` (errors: an `Err`, a
+/// panic, or a 5xx when the function returns an HTTP `Response`, `StatusCode` or
+/// `(StatusCode, _)`), `obs_operation_active{operation, kind}` (saturation, beside the process
+/// gauges), and `obs_business_events_total{operation, event}`.
+#[proc_macro_attribute]
+pub fn golden_signals(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument(args, item, true)
+}
+
+fn instrument(args: TokenStream, item: TokenStream, golden: bool) -> TokenStream {
+    use syn::parse::Parser;
     let original = proc_macro2::TokenStream::from(item.clone());
-    let result = syn::parse::<attr::ObserveArgs>(args)
+    let parser = |input: syn::parse::ParseStream<'_>| attr::ObserveArgs::parse_for(input, golden);
+    let result = parser
+        .parse(args)
         .and_then(|args| Ok((args, syn::parse::<item::ObservedFn>(item)?)))
         .and_then(|(args, function)| expand::expand(args, function));
     match result {

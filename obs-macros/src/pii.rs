@@ -52,9 +52,7 @@ const UNBOUNDED: &[&str] = &[
 
 /// The word of `name` that makes it unbounded as a metric label, if any (`"id"`).
 pub(crate) fn unbounded(name: &str) -> Option<String> {
-    words(name)
-        .into_iter()
-        .find(|w| UNBOUNDED.contains(&w.as_str()))
+    words(name).into_iter().find(|w| UNBOUNDED.contains(&w.as_str()))
 }
 
 /// Single words.
@@ -157,17 +155,14 @@ pub(crate) fn words(name: &str) -> Vec<String> {
             }
             continue;
         }
-        let boundary = chars
-            .get(i.wrapping_sub(1))
-            .filter(|_| i > 0)
-            .is_some_and(|&prev| {
-                let next = chars.get(i + 1).copied();
-                (prev.is_lowercase() && c.is_uppercase())
+        let boundary = chars.get(i.wrapping_sub(1)).filter(|_| i > 0).is_some_and(|&prev| {
+            let next = chars.get(i + 1).copied();
+            (prev.is_lowercase() && c.is_uppercase())
                 || (prev.is_alphabetic() && c.is_numeric())
                 || (prev.is_numeric() && c.is_alphabetic())
                 // The last capital of a run that starts a word: `HTTPToken` -> `HTTP`, `Token`.
                 || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase))
-            });
+        });
         if boundary && !current.is_empty() {
             words.push(std::mem::take(&mut current));
         }

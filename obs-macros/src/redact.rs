@@ -71,10 +71,7 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             ));
         }
     };
-    let redacts_something = variants
-        .iter()
-        .flat_map(|v| &v.fields)
-        .any(|f| f.mode != Mode::Clear);
+    let redacts_something = variants.iter().flat_map(|v| &v.fields).any(|f| f.mode != Mode::Clear);
     if !redacts_something {
         return Err(syn::Error::new(
             input.ident.span(),
@@ -85,18 +82,11 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
         ));
     }
 
-    let krate = container
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::obs), ToTokens::to_token_stream);
+    let krate = container.krate.as_ref().map_or_else(|| quote!(::obs), ToTokens::to_token_stream);
     let private = quote!(#krate::__private);
     let ident = &input.ident;
     let name = ident.unraw().to_string();
-    let params: Vec<Ident> = input
-        .generics
-        .type_params()
-        .map(|p| p.ident.clone())
-        .collect();
+    let params: Vec<Ident> = input.generics.type_params().map(|p| p.ident.clone()).collect();
 
     let mut debug_generics = input.generics.clone();
     let mut serialize_generics = input.generics.clone();
@@ -112,10 +102,7 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             Mode::Full | Mode::Skip => None,
         };
         if let Some(bound) = &bound {
-            debug_generics
-                .make_where_clause()
-                .predicates
-                .push(syn::parse_quote!(#bound));
+            debug_generics.make_where_clause().predicates.push(syn::parse_quote!(#bound));
         }
         // Serialize writes clear fields with their own `Serialize`, masked ones as strings.
         let serialize_bound = match field.mode {
@@ -123,10 +110,7 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             _ => bound,
         };
         if let Some(bound) = serialize_bound {
-            serialize_generics
-                .make_where_clause()
-                .predicates
-                .push(syn::parse_quote!(#bound));
+            serialize_generics.make_where_clause().predicates.push(syn::parse_quote!(#bound));
         }
     }
 
@@ -154,10 +138,7 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
     }
     if container.serialize {
         let (impl_generics, ty_generics, where_clause) = serialize_generics.split_for_impl();
-        let arms = variants
-            .iter()
-            .enumerate()
-            .map(|(i, v)| serialize_arm(v, i, &name, &private));
+        let arms = variants.iter().enumerate().map(|(i, v)| serialize_arm(v, i, &name, &private));
         out.extend(quote! {
             impl #impl_generics #private::serde::Serialize for #ident #ty_generics #where_clause {
                 fn serialize<S: #private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
@@ -191,10 +172,7 @@ fn container_attrs(input: &DeriveInput) -> syn::Result<Container> {
         })?;
     }
     if let Some(attr) = input.attrs.iter().find(|a| a.path().is_ident("not_pii")) {
-        return Err(syn::Error::new_spanned(
-            attr,
-            "`#[not_pii]` goes on a field, not on the type",
-        ));
+        return Err(syn::Error::new_spanned(attr, "`#[not_pii]` goes on a field, not on the type"));
     }
     Ok(container)
 }
@@ -206,11 +184,7 @@ fn variant(ident: Option<Ident>, fields: &Fields) -> syn::Result<Variant> {
         Fields::Unit => Style::Unit,
     };
     let fields = fields.iter().map(field).collect::<syn::Result<_>>()?;
-    Ok(Variant {
-        ident,
-        style,
-        fields,
-    })
+    Ok(Variant { ident, style, fields })
 }
 
 fn field(field: &syn::Field) -> syn::Result<Field> {
@@ -247,10 +221,7 @@ fn field(field: &syn::Field) -> syn::Result<Field> {
                 found.unwrap_or(Mode::Full)
             };
             if mode.replace((found, attr.span())).is_some() {
-                return Err(syn::Error::new_spanned(
-                    attr,
-                    "one `#[redact…]` per field; keep one",
-                ));
+                return Err(syn::Error::new_spanned(attr, "one `#[redact…]` per field; keep one"));
             }
         }
     }
@@ -283,10 +254,9 @@ fn mentions(ty: &Type, params: &[Ident]) -> bool {
         .into_iter()
         .any(|tree| matches!(tree, proc_macro2::TokenTree::Ident(i) if params.contains(&i)))
         || ty.to_token_stream().into_iter().any(|tree| match tree {
-            proc_macro2::TokenTree::Group(g) => mentions(
-                &syn::parse2(g.stream()).unwrap_or(Type::Verbatim(g.stream())),
-                params,
-            ),
+            proc_macro2::TokenTree::Group(g) => {
+                mentions(&syn::parse2(g.stream()).unwrap_or(Type::Verbatim(g.stream())), params)
+            }
             _ => false,
         })
 }
@@ -332,10 +302,8 @@ fn shown(field: &Field, binding: &Ident, private: &TokenStream) -> Option<TokenS
 fn debug_arm(variant: &Variant, type_name: &str, private: &TokenStream) -> TokenStream {
     let bindings = bindings(variant);
     let pattern = pattern(variant, &bindings);
-    let name = variant
-        .ident
-        .as_ref()
-        .map_or_else(|| type_name.to_owned(), |v| v.unraw().to_string());
+    let name =
+        variant.ident.as_ref().map_or_else(|| type_name.to_owned(), |v| v.unraw().to_string());
     let skipped = variant.fields.iter().any(|f| f.mode == Mode::Skip);
     let entries = variant.fields.iter().zip(&bindings).filter_map(|(f, b)| {
         let value = shown(f, b, private)?;
@@ -347,22 +315,14 @@ fn debug_arm(variant: &Variant, type_name: &str, private: &TokenStream) -> Token
             None => quote!(d.field(#value);),
         })
     });
-    let checks = variant
-        .fields
-        .iter()
-        .zip(&bindings)
-        .filter(|(f, _)| f.named_like_pii)
-        .map(|(f, b)| {
+    let checks =
+        variant.fields.iter().zip(&bindings).filter(|(f, _)| f.named_like_pii).map(|(f, b)| {
             let span = f.name.as_ref().map_or_else(Span::call_site, Ident::span);
             let check = crate::expand::respan(quote!(#private::field_named_like_pii), span);
             let value = Ident::new(&b.to_string(), span);
             quote_spanned!(span=> #check(#value);)
         });
-    let finish = if skipped {
-        quote!(d.finish_non_exhaustive())
-    } else {
-        quote!(d.finish())
-    };
+    let finish = if skipped { quote!(d.finish_non_exhaustive()) } else { quote!(d.finish()) };
     let body = match variant.style {
         Style::Named => {
             quote!({ #(#checks)* let mut d = f.debug_struct(#name); #(#entries)* #finish })
@@ -382,12 +342,8 @@ fn serialize_arm(
     let bindings = bindings(variant);
     let pattern = pattern(variant, &bindings);
     let index = index as u32;
-    let kept: Vec<(&Field, &Ident)> = variant
-        .fields
-        .iter()
-        .zip(&bindings)
-        .filter(|(f, _)| f.mode != Mode::Skip)
-        .collect();
+    let kept: Vec<(&Field, &Ident)> =
+        variant.fields.iter().zip(&bindings).filter(|(f, _)| f.mode != Mode::Skip).collect();
     let len = kept.len();
     let values = kept.iter().map(|(f, b)| match f.mode {
         Mode::Clear => quote!(#b),
@@ -396,12 +352,9 @@ fn serialize_arm(
         Mode::Hash => quote!(&#private::hashed(#b)),
         Mode::Skip => unreachable!("skipped fields are filtered out"),
     });
-    let names = kept.iter().map(|(f, _)| {
-        f.name
-            .as_ref()
-            .map(|n| n.unraw().to_string())
-            .unwrap_or_default()
-    });
+    let names = kept
+        .iter()
+        .map(|(f, _)| f.name.as_ref().map(|n| n.unraw().to_string()).unwrap_or_default());
     let body = match (&variant.ident, variant.style) {
         (None, Style::Named) => quote!({
             let mut s = serializer.serialize_struct(#type_name, #len)?;

@@ -5,7 +5,10 @@ pub use crate::__obs_display as display;
 pub use crate::__obs_value as value;
 pub use crate::call::Call;
 pub use crate::future::ObservedFuture;
-pub use crate::outcome::{ErrorOf, Returned, Verdict, VerdictOfResult, VerdictOfValue};
+pub use crate::golden::{OPERATIONS, Objective, Operation};
+pub use crate::outcome::{
+    ErrorOf, Returned, Verdict, VerdictOfHttp, VerdictOfResult, VerdictOfValue,
+};
 pub use crate::pii::{MASK, Redacted, field_named_like_pii};
 pub use crate::record::{
     Arg, IntoFieldValue, PiiArg, Plain, RecordDebug, RecordDebugOnly, RecordDisplay, RecordOpaque,
@@ -13,6 +16,7 @@ pub use crate::record::{
 };
 pub use crate::redact::{hashed, partial};
 pub use crate::site::Site;
+pub use linkme;
 pub use tracing;
 
 /// Whether an observed call at `level` has anything to record: metrics are collected, or a
@@ -40,8 +44,8 @@ pub fn error_of<R: ErrorOf>(value: &R) -> Option<&dyn core::fmt::Display> {
 macro_rules! __obs_verdict {
     ($value:expr) => {{
         #[allow(unused_imports)]
-        use $crate::__private::{VerdictOfResult as _, VerdictOfValue as _};
-        (&&$crate::__private::Returned($value)).obs_verdict()
+        use $crate::__private::{VerdictOfHttp as _, VerdictOfResult as _, VerdictOfValue as _};
+        (&&&$crate::__private::Returned($value)).obs_verdict()
     }};
 }
 pub use crate::__obs_verdict as verdict;

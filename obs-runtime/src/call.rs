@@ -20,6 +20,7 @@ pub(crate) const ERROR_TYPE: &str = "error.type";
 #[doc(hidden)]
 pub struct Call {
     span: Span,
+    business_event: bool,
     timing: Option<(&'static Stats, u64)>,
     completed: Cell<bool>,
 }
@@ -35,11 +36,8 @@ impl Call {
         } else {
             None
         };
-        Call {
-            span,
-            timing,
-            completed: Cell::new(false),
-        }
+        let business_event = site.operation().is_some_and(|op| op.business_event.is_some());
+        Call { span, business_event, timing, completed: Cell::new(false) }
     }
 
     /// The call's span.
@@ -58,14 +56,16 @@ impl Call {
 
     /// Records the error's `Display` as the span's status description (`err`).
     pub fn record_error(&self, error: &dyn fmt::Display) {
-        self.span
-            .record(STATUS_DESCRIPTION, tracing::field::display(error));
+        self.span.record(STATUS_DESCRIPTION, tracing::field::display(error));
     }
 
     #[inline]
     fn finish(&self, verdict: Verdict) {
         if let Some((stats, start)) = self.timing {
             stats.finish(verdict.outcome, clock::elapsed_ns(start));
+            if let Some(golden) = &stats.golden {
+                golden_outcome(golden, verdict, self.business_event);
+            }
         }
         if verdict.outcome.is_failure() {
             self.mark_failed(verdict);
@@ -77,15 +77,9 @@ impl Call {
     #[inline(never)]
     fn abandon(&self) {
         let verdict = if std::thread::panicking() {
-            Verdict {
-                outcome: Outcome::Panic,
-                error_type: Some("panic"),
-            }
+            Verdict { outcome: Outcome::Panic, error_type: Some("panic") }
         } else {
-            Verdict {
-                outcome: Outcome::Cancelled,
-                error_type: None,
-            }
+            Verdict { outcome: Outcome::Cancelled, error_type: None }
         };
         self.finish(verdict);
     }
@@ -97,6 +91,16 @@ impl Call {
         if let Some(error_type) = verdict.error_type {
             self.span.record(ERROR_TYPE, error_type);
         }
+    }
+}
+
+/// Golden-signal bookkeeping of an operation's call: failures by type, business events.
+#[cold]
+fn golden_outcome(golden: &crate::golden::GoldenCounters, verdict: Verdict, business_event: bool) {
+    match verdict.outcome {
+        Outcome::Ok if business_event => golden.succeeded(),
+        Outcome::Error | Outcome::Panic => golden.failed(verdict.error_type.unwrap_or("error")),
+        _ => {}
     }
 }
 

@@ -230,14 +230,13 @@ impl Config {
         };
         let timeout = get("OTEL_EXPORTER_OTLP_TIMEOUT")
             .map(|t| {
-                t.trim()
-                    .parse::<u64>()
-                    .map(Duration::from_millis)
-                    .map_err(|_| ConfigError::InvalidEnv {
+                t.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
+                    ConfigError::InvalidEnv {
                         var: "OTEL_EXPORTER_OTLP_TIMEOUT",
                         value: t.clone(),
                         expected: "a number of milliseconds, e.g. 3000".into(),
-                    })
+                    }
+                })
             })
             .transpose()?;
         let base = get("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -266,9 +265,7 @@ impl Config {
                 traces_endpoint,
                 logs_endpoint,
                 protocol,
-                timeout: previous
-                    .as_ref()
-                    .map_or(Duration::from_secs(3), |p| p.timeout),
+                timeout: previous.as_ref().map_or(Duration::from_secs(3), |p| p.timeout),
                 logs: previous.is_none_or(|p| p.logs),
             });
         }
@@ -278,10 +275,7 @@ impl Config {
                 otlp.timeout = timeout;
             }
         }
-        for (var, signal) in [
-            ("OTEL_TRACES_EXPORTER", "traces"),
-            ("OTEL_LOGS_EXPORTER", "logs"),
-        ] {
+        for (var, signal) in [("OTEL_TRACES_EXPORTER", "traces"), ("OTEL_LOGS_EXPORTER", "logs")] {
             match get(var).as_deref().map(str::trim) {
                 None | Some("otlp") => {}
                 Some("none") if signal == "traces" => {
@@ -407,17 +401,13 @@ fn parse_resource_attributes(value: &str) -> Result<Vec<(String, String)>, Confi
         .split(',')
         .filter(|pair| !pair.trim().is_empty())
         .map(|pair| {
-            let (key, val) = pair
-                .split_once('=')
-                .ok_or_else(|| invalid(&format!("`{pair}` has no `=`")))?;
+            let (key, val) =
+                pair.split_once('=').ok_or_else(|| invalid(&format!("`{pair}` has no `=`")))?;
             let key = key.trim();
             if key.is_empty() {
                 return Err(invalid("a key is empty"));
             }
-            Ok((
-                key.to_owned(),
-                percent_decode(val.trim()).ok_or_else(|| invalid("bad %-escape"))?,
-            ))
+            Ok((key.to_owned(), percent_decode(val.trim()).ok_or_else(|| invalid("bad %-escape"))?))
         })
         .collect()
 }
@@ -445,10 +435,8 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     }
 
@@ -461,15 +449,9 @@ mod tests {
     #[test]
     fn defaults_keep_ten_percent_and_write_a_trace_file() {
         let c = apply(&[]).unwrap();
-        assert_eq!(
-            c.sampler,
-            Sampler::ParentBased(RootSampler::TraceIdRatio(0.1))
-        );
+        assert_eq!(c.sampler, Sampler::ParentBased(RootSampler::TraceIdRatio(0.1)));
         assert!(c.keep_failed_traces && c.otlp.is_none());
-        assert_eq!(
-            c.traces_file.as_deref(),
-            Some(std::path::Path::new("obs-traces.jsonl"))
-        );
+        assert_eq!(c.traces_file.as_deref(), Some(std::path::Path::new("obs-traces.jsonl")));
     }
 
     #[test]
@@ -490,19 +472,13 @@ mod tests {
         assert_eq!(c.environment.as_deref(), Some("prod"));
         assert_eq!(
             c.resource_attributes,
-            [
-                ("team".into(), "pay,ments".into()),
-                ("region".into(), "eu".into())
-            ]
+            [("team".into(), "pay,ments".into()), ("region".into(), "eu".into())]
         );
         let otlp = c.otlp.unwrap();
         assert_eq!(otlp.traces_endpoint, "http://collector:4318/v1/traces");
         assert_eq!(otlp.logs_endpoint, "http://collector:4318/v1/logs");
         assert_eq!(otlp.timeout, Duration::from_millis(1500));
-        assert_eq!(
-            c.sampler,
-            Sampler::ParentBased(RootSampler::TraceIdRatio(0.5))
-        );
+        assert_eq!(c.sampler, Sampler::ParentBased(RootSampler::TraceIdRatio(0.5)));
         assert_eq!(c.log_filter, "warn,checkout=debug");
         assert_eq!(c.metrics_addr, Some("0.0.0.0:9000".parse().unwrap()));
     }
@@ -510,10 +486,7 @@ mod tests {
     #[test]
     fn a_ratio_alone_adjusts_the_default_sampler() {
         let c = apply(&[("OTEL_TRACES_SAMPLER_ARG", "0.3")]).unwrap();
-        assert_eq!(
-            c.sampler,
-            Sampler::ParentBased(RootSampler::TraceIdRatio(0.3))
-        );
+        assert_eq!(c.sampler, Sampler::ParentBased(RootSampler::TraceIdRatio(0.3)));
     }
 
     #[test]

@@ -43,6 +43,35 @@ pub fn current_span_context() -> Option<SpanContext> {
     with_record(None, SpanRecord::span_context)
 }
 
+/// The W3C context of `span` (or of its nearest traced ancestor).
+pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
+    span.id().and_then(|id| with_record(Some(&id), SpanRecord::span_context))
+}
+
+/// The `baggage` header value that came with the trace of `span`, if any.
+pub(crate) fn baggage_of(span: &tracing::Span) -> Option<String> {
+    span.id().and_then(|id| with_record(Some(&id), |r| r.trace.baggage.get().cloned())).flatten()
+}
+
+/// Sets the request id and baggage of the trace of `span` (used by the HTTP server layer).
+pub(crate) fn set_request(span: &tracing::Span, request_id: String, baggage: Option<String>) {
+    if let Some(id) = span.id() {
+        with_record(Some(&id), |r| {
+            let _ = r.trace.request_id.set(request_id);
+            if let Some(baggage) = baggage {
+                let _ = r.trace.baggage.set(baggage);
+            }
+        });
+    }
+}
+
+/// Marks the trace of `span` failed (a 5xx response).
+pub(crate) fn mark_failed(span: &tracing::Span) {
+    if let Some(id) = span.id() {
+        with_record(Some(&id), |r| r.trace.mark_failed());
+    }
+}
+
 /// The trace id of the current span.
 pub fn trace_id() -> Option<TraceId> {
     with_record(None, |r| r.trace.trace_id)
@@ -81,21 +110,14 @@ pub fn request_id() -> Option<String> {
 pub fn set_user_id(id: impl Into<String>) {
     let id = id.into();
     with_record(None, |r| {
-        *r.trace
-            .user_id
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
+        *r.trace.user_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
     });
 }
 
 /// The user of the current request.
 pub fn user_id() -> Option<String> {
     with_record(None, |r| {
-        r.trace
-            .user_id
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        r.trace.user_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     })
     .flatten()
 }

@@ -25,11 +25,7 @@ where
     /// Wraps `future`; `on_complete` records the outcome of its output on the call.
     #[inline]
     pub fn new(call: Call, future: F, on_complete: C) -> Self {
-        ObservedFuture {
-            future,
-            call,
-            on_complete: Some(on_complete),
-        }
+        ObservedFuture { future, call, on_complete: Some(on_complete) }
     }
 }
 

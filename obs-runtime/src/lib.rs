@@ -11,6 +11,10 @@ pub mod config;
 pub mod context;
 mod error;
 mod future;
+pub mod golden;
+pub mod health;
+#[cfg(feature = "http")]
+pub mod http;
 mod logs;
 pub mod metrics;
 pub mod names;

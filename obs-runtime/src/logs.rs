@@ -122,9 +122,7 @@ fn write_json(out: &mut Vec<u8>, event: &Event<'_>, context: Option<&EventContex
     let _ = map.serialize_entry("level", meta.level().as_str());
     let mut fields = JsonFields::default();
     event.record(&mut fields);
-    let JsonFields {
-        message, deferred, ..
-    } = fields;
+    let JsonFields { message, deferred, .. } = fields;
     if let Some(message) = message {
         let _ = map.serialize_entry("msg", &message);
     }
@@ -168,11 +166,7 @@ impl JsonFields {
 
     fn put(&mut self, field: &Field, value: serde_json::Value) {
         let name = field.name();
-        let key = if RESERVED.contains(&name) {
-            format!("field.{name}")
-        } else {
-            name.to_owned()
-        };
+        let key = if RESERVED.contains(&name) { format!("field.{name}") } else { name.to_owned() };
         self.deferred.push((key, value));
     }
 }
@@ -224,10 +218,7 @@ fn emit_otlp(logger: &SdkLogger, event: &Event<'_>, context: Option<&EventContex
     record.set_severity_number(severity(meta.level()));
     record.set_severity_text(meta.level().as_str());
     record.set_target(meta.target().to_owned());
-    let mut fields = OtlpFields {
-        message: None,
-        attributes: Vec::new(),
-    };
+    let mut fields = OtlpFields { message: None, attributes: Vec::new() };
     event.record(&mut fields);
     if let Some(message) = fields.message {
         record.set_body(AnyValue::from(message));
@@ -256,8 +247,7 @@ impl Visit for OtlpFields {
         if field.name() == "message" {
             self.message = Some(value.to_owned());
         } else {
-            self.attributes
-                .push((field.name(), AnyValue::from(value.to_owned())));
+            self.attributes.push((field.name(), AnyValue::from(value.to_owned())));
         }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {

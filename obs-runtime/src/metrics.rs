@@ -21,6 +21,7 @@
 //! }
 //! ```
 
+use crate::golden::{GoldenCounters, Operation};
 use crate::names::*;
 use crate::outcome::Outcome;
 use crate::site::{self, Site};
@@ -93,6 +94,34 @@ fn describe() {
         Unit::Count,
         "Calls of an observed function in flight"
     );
+    describe_histogram!(
+        OPERATION_DURATION_SECONDS,
+        Unit::Seconds,
+        "Latency of an operation declared with #[golden_signals]; traffic is the rate of its count"
+    );
+    describe_counter!(
+        OPERATION_ERRORS_TOTAL,
+        Unit::Count,
+        "Failed calls of an operation, by error type (error type, panic, or HTTP status)"
+    );
+    describe_gauge!(OPERATION_ACTIVE, Unit::Count, "Calls of an operation in flight (saturation)");
+    crate::health::describe();
+    describe_histogram!(
+        HTTP_SERVER_REQUEST_DURATION_SECONDS,
+        Unit::Seconds,
+        "Duration of HTTP server requests"
+    );
+    describe_gauge!(HTTP_SERVER_ACTIVE_REQUESTS, Unit::Count, "HTTP server requests in flight");
+    describe_histogram!(
+        HTTP_CLIENT_REQUEST_DURATION_SECONDS,
+        Unit::Seconds,
+        "Duration of HTTP client requests"
+    );
+    describe_counter!(
+        BUSINESS_EVENTS_TOTAL,
+        Unit::Count,
+        "Business events counted on successful calls of an operation"
+    );
 }
 
 fn forward(site: &Site, last: &Totals, now: &Totals) {
@@ -101,11 +130,7 @@ fn forward(site: &Site, last: &Totals, now: &Totals) {
         Label::from_static_parts(LABEL_FUNCTION, site.function()),
         Label::from_static_parts(LABEL_MODULE, site.module()),
     ];
-    labels.extend(
-        site.labels()
-            .iter()
-            .map(|&(k, v)| Label::from_static_parts(k, v)),
-    );
+    labels.extend(site.labels().iter().map(|&(k, v)| Label::from_static_parts(k, v)));
     for outcome in Outcome::ALL {
         let i = outcome.index();
         let mut with_result = labels.clone();
@@ -117,12 +142,42 @@ fn forward(site: &Site, last: &Totals, now: &Totals) {
     }
     ::metrics::gauge!(FUNCTION_CALLS_CONCURRENT, labels.clone()).set(now.in_flight() as f64);
     let histogram = ::metrics::histogram!(FUNCTION_CALLS_DURATION_SECONDS, labels);
+    record_buckets(&histogram, last, now);
+    if let (Some(operation), Some(golden)) =
+        (site.operation(), site.stats_if_any().and_then(|s| s.golden.as_ref()))
+    {
+        forward_golden(operation, golden, last, now);
+    }
+}
+
+/// Records each bucket's new calls at their mean latency, so counts and sums stay exact.
+fn record_buckets(histogram: &::metrics::Histogram, last: &Totals, now: &Totals) {
     for bucket in 0..BUCKETS {
         let calls = now.counts[bucket] - last.counts[bucket];
         if calls > 0 {
             let mean_ns = (now.sums_ns[bucket] - last.sums_ns[bucket]) as f64 / calls as f64;
             histogram.record_many(mean_ns / 1e9, calls as usize);
         }
+    }
+}
+
+/// The golden signals of a `#[golden_signals]` operation (see [`crate::golden`]).
+fn forward_golden(operation: &Operation, golden: &GoldenCounters, last: &Totals, now: &Totals) {
+    let (name, kind) = (operation.name, operation.kind);
+    record_buckets(
+        &::metrics::histogram!(OPERATION_DURATION_SECONDS, LABEL_OPERATION => name, LABEL_KIND => kind),
+        last,
+        now,
+    );
+    ::metrics::gauge!(OPERATION_ACTIVE, LABEL_OPERATION => name, LABEL_KIND => kind)
+        .set(now.in_flight() as f64);
+    for (error_type, count) in golden.errors() {
+        ::metrics::counter!(OPERATION_ERRORS_TOTAL, LABEL_OPERATION => name, LABEL_KIND => kind, LABEL_ERROR_TYPE => error_type)
+            .absolute(count);
+    }
+    if let Some(event) = operation.business_event {
+        ::metrics::counter!(BUSINESS_EVENTS_TOTAL, LABEL_OPERATION => name, LABEL_EVENT => event)
+            .absolute(golden.business_events.load(std::sync::atomic::Ordering::Relaxed));
     }
 }
 
@@ -134,14 +189,12 @@ fn forward(site: &Site, last: &Totals, now: &Totals) {
 /// ```
 pub fn spawn_flusher(interval: std::time::Duration) -> std::io::Result<()> {
     enable();
-    std::thread::Builder::new()
-        .name("obs-metrics-flush".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(interval);
-                flush();
-            }
-        })?;
+    std::thread::Builder::new().name("obs-metrics-flush".into()).spawn(move || {
+        loop {
+            std::thread::sleep(interval);
+            flush();
+        }
+    })?;
     Ok(())
 }
 

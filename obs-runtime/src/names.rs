@@ -9,6 +9,37 @@ pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_secon
 /// Gauge of calls in flight, labelled `function`, `module`.
 pub const FUNCTION_CALLS_CONCURRENT: &str = "function_calls_concurrent";
 
+/// Histogram: latency of a `#[golden_signals]` operation, labelled `operation`, `kind`.
+pub const OPERATION_DURATION_SECONDS: &str = "obs_operation_duration_seconds";
+/// Counter: failed calls of an operation, labelled `operation`, `kind`, `error_type`.
+pub const OPERATION_ERRORS_TOTAL: &str = "obs_operation_errors_total";
+/// Gauge: calls of an operation in flight, labelled `operation`, `kind`.
+pub const OPERATION_ACTIVE: &str = "obs_operation_active";
+/// Counter: business events, labelled `operation`, `event`.
+pub const BUSINESS_EVENTS_TOTAL: &str = "obs_business_events_total";
+/// Gauge: 1 when a business check passed its last run, 0 when it failed; labelled `check`.
+pub const BUSINESS_CHECK_UP: &str = "obs_business_check_up";
+/// Histogram: duration of business checks, labelled `check`.
+pub const BUSINESS_CHECK_DURATION_SECONDS: &str = "obs_business_check_duration_seconds";
+
+/// Histogram: duration of HTTP server requests (OpenTelemetry `http.server.request.duration`).
+pub const HTTP_SERVER_REQUEST_DURATION_SECONDS: &str = "http_server_request_duration_seconds";
+/// Gauge: HTTP server requests in flight (OpenTelemetry `http.server.active_requests`).
+pub const HTTP_SERVER_ACTIVE_REQUESTS: &str = "http_server_active_requests";
+/// Histogram: duration of HTTP client requests (OpenTelemetry `http.client.request.duration`).
+pub const HTTP_CLIENT_REQUEST_DURATION_SECONDS: &str = "http_client_request_duration_seconds";
+
+/// Label: a golden-signal operation's name.
+pub const LABEL_OPERATION: &str = "operation";
+/// Label: an operation's kind (`server`, `consumer`, `job`, `internal`).
+pub const LABEL_KIND: &str = "kind";
+/// Label: why a call failed (OpenTelemetry `error.type`).
+pub const LABEL_ERROR_TYPE: &str = "error_type";
+/// Label: a business event's name.
+pub const LABEL_EVENT: &str = "event";
+/// Label: a business check's name.
+pub const LABEL_CHECK: &str = "check";
+
 /// Label: the function's name as written (`place_order`).
 pub const LABEL_FUNCTION: &str = "function";
 /// Label: the function's module path (`shop::orders`).

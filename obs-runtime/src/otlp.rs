@@ -8,10 +8,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 
 fn build_error(endpoint: &str, reason: impl ToString) -> InitError {
-    InitError::Exporter {
-        endpoint: endpoint.to_owned(),
-        reason: reason.to_string(),
-    }
+    InitError::Exporter { endpoint: endpoint.to_owned(), reason: reason.to_string() }
 }
 
 /// The HTTP client is built on the export thread's side of things: `reqwest`'s blocking
@@ -63,19 +60,10 @@ pub(crate) fn log_provider(
 /// called in `#[tokio::main]`.
 fn http_client(otlp: &OtlpConfig) -> Result<reqwest::blocking::Client, InitError> {
     let timeout = otlp.timeout;
-    std::thread::spawn(move || {
-        reqwest::blocking::Client::builder()
-            .timeout(timeout)
-            .build()
-    })
-    .join()
-    .map_err(|_| {
-        build_error(
-            &otlp.traces_endpoint,
-            "the HTTP client panicked while starting",
-        )
-    })?
-    .map_err(|e| build_error(&otlp.traces_endpoint, e))
+    std::thread::spawn(move || reqwest::blocking::Client::builder().timeout(timeout).build())
+        .join()
+        .map_err(|_| build_error(&otlp.traces_endpoint, "the HTTP client panicked while starting"))?
+        .map_err(|e| build_error(&otlp.traces_endpoint, e))
 }
 
 #[cfg(feature = "grpc")]
@@ -93,15 +81,11 @@ mod grpc {
     impl SpanSink for GrpcSink {
         fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String> {
             use opentelemetry_sdk::trace::SpanExporter as _;
-            self.runtime
-                .block_on(self.exporter.export(batch))
-                .map_err(|e| e.to_string())
+            self.runtime.block_on(self.exporter.export(batch)).map_err(|e| e.to_string())
         }
         fn shutdown(&mut self, timeout: Duration) -> Result<(), String> {
             use opentelemetry_sdk::trace::SpanExporter as _;
-            self.exporter
-                .shutdown_with_timeout(timeout)
-                .map_err(|e| e.to_string())
+            self.exporter.shutdown_with_timeout(timeout).map_err(|e| e.to_string())
         }
     }
 

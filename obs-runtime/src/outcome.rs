@@ -21,12 +21,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in label order.
-    pub const ALL: [Outcome; 4] = [
-        Outcome::Ok,
-        Outcome::Error,
-        Outcome::Panic,
-        Outcome::Cancelled,
-    ];
+    pub const ALL: [Outcome; 4] = [Outcome::Ok, Outcome::Error, Outcome::Panic, Outcome::Cancelled];
 
     /// The `result` label value.
     pub const fn as_str(self) -> &'static str {
@@ -64,26 +59,16 @@ pub struct Verdict {
 
 impl Verdict {
     /// A successful call.
-    pub const OK: Verdict = Verdict {
-        outcome: Outcome::Ok,
-        error_type: None,
-    };
+    pub const OK: Verdict = Verdict { outcome: Outcome::Ok, error_type: None };
 
     /// A failed call whose `error.type` is `error_type`.
     pub const fn error(error_type: &'static str) -> Verdict {
-        Verdict {
-            outcome: Outcome::Error,
-            error_type: Some(error_type),
-        }
+        Verdict { outcome: Outcome::Error, error_type: Some(error_type) }
     }
 
     /// `error_if = predicate`: an error when the predicate holds.
     pub const fn error_if(is_error: bool, predicate: &'static str) -> Verdict {
-        if is_error {
-            Verdict::error(predicate)
-        } else {
-            Verdict::OK
-        }
+        if is_error { Verdict::error(predicate) } else { Verdict::OK }
     }
 
     /// `ok_if = predicate`: an error unless the predicate holds.
@@ -99,12 +84,94 @@ impl Verdict {
 
 /// Borrowed return value, the receiver of the outcome classification.
 ///
-/// The generated code calls `(&&Returned(&value)).obs_verdict()`. Method resolution tries the
-/// receiver `&&Returned<T>` first, which only [`VerdictOfResult`] provides (for `Result`), then
-/// `&Returned<T>`, which [`VerdictOfValue`] provides for every type. This is "autoref
-/// specialization": it picks the most specific rule at compile time with no runtime cost.
+/// The generated code calls `(&&&Returned(&value)).obs_verdict()`. Method resolution tries the
+/// receiver `&&&Returned<T>` first, which [`VerdictOfHttp`] provides for HTTP responses and
+/// status codes (a 5xx is an error), then `&&Returned<T>`, which [`VerdictOfResult`] provides
+/// for `Result`, then `&Returned<T>`, which [`VerdictOfValue`] provides for every type. This is
+/// "autoref specialization": it picks the most specific rule at compile time, at no cost.
 #[doc(hidden)]
 pub struct Returned<'a, T: ?Sized>(pub &'a T);
+
+/// HTTP return values: a 5xx status is an error whose `error.type` is the status code.
+#[doc(hidden)]
+pub trait VerdictOfHttp {
+    fn obs_verdict(&self) -> Verdict;
+}
+
+#[cfg(feature = "http")]
+pub(crate) use http_verdicts::status_code_str;
+
+#[cfg(feature = "http")]
+mod http_verdicts {
+    use super::{Returned, Verdict, VerdictOfHttp};
+    use http::{Response, StatusCode};
+
+    /// "500" to "599", three bytes each: `error.type` must be `'static`, and a status code's
+    /// own string is not.
+    static SERVER_ERRORS: [u8; 300] = {
+        let mut digits = [0u8; 300];
+        let mut i = 0;
+        while i < 100 {
+            let code = 500 + i;
+            digits[i * 3] = b'0' + (code / 100) as u8;
+            digits[i * 3 + 1] = b'0' + (code / 10 % 10) as u8;
+            digits[i * 3 + 2] = b'0' + (code % 10) as u8;
+            i += 1;
+        }
+        digits
+    };
+
+    /// A server error's status code as a `'static` string ("503").
+    pub(crate) fn status_code_str(status: StatusCode) -> &'static str {
+        match status.as_u16() {
+            code @ 500..=599 => {
+                let i = usize::from(code - 500) * 3;
+                std::str::from_utf8(&SERVER_ERRORS[i..i + 3]).unwrap_or("5xx")
+            }
+            _ => "_OTHER",
+        }
+    }
+
+    fn of_status(status: StatusCode) -> Verdict {
+        if status.is_server_error() { Verdict::error(status_code_str(status)) } else { Verdict::OK }
+    }
+
+    impl VerdictOfHttp for &&Returned<'_, StatusCode> {
+        fn obs_verdict(&self) -> Verdict {
+            of_status(*self.0)
+        }
+    }
+
+    impl<B> VerdictOfHttp for &&Returned<'_, Response<B>> {
+        fn obs_verdict(&self) -> Verdict {
+            of_status(self.0.status())
+        }
+    }
+
+    impl<T> VerdictOfHttp for &&Returned<'_, (StatusCode, T)> {
+        fn obs_verdict(&self) -> Verdict {
+            of_status(self.0.0)
+        }
+    }
+
+    impl<B, E> VerdictOfHttp for &&Returned<'_, Result<Response<B>, E>> {
+        fn obs_verdict(&self) -> Verdict {
+            match self.0 {
+                Ok(response) => of_status(response.status()),
+                Err(_) => Verdict::error(std::any::type_name::<E>()),
+            }
+        }
+    }
+
+    impl<T, E> VerdictOfHttp for &&Returned<'_, Result<(StatusCode, T), E>> {
+        fn obs_verdict(&self) -> Verdict {
+            match self.0 {
+                Ok((status, _)) => of_status(*status),
+                Err(_) => Verdict::error(std::any::type_name::<E>()),
+            }
+        }
+    }
+}
 
 #[doc(hidden)]
 pub trait VerdictOfResult {
@@ -166,6 +233,27 @@ mod tests {
         assert_eq!(crate::__obs_verdict!(&ok), Verdict::OK);
         assert_eq!(crate::__obs_verdict!(&Some(3)), Verdict::OK);
         assert_eq!(crate::__obs_verdict!(&None::<u8>), Verdict::OK);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn server_errors_in_http_responses_are_errors() {
+        use http::{Response, StatusCode};
+        let unavailable = Response::builder().status(503).body(()).unwrap();
+        assert_eq!(crate::__obs_verdict!(&unavailable), Verdict::error("503"));
+        assert_eq!(
+            crate::__obs_verdict!(&StatusCode::NOT_FOUND),
+            Verdict::OK,
+            "4xx is the client's error"
+        );
+        assert_eq!(
+            crate::__obs_verdict!(&(StatusCode::BAD_GATEWAY, "down")),
+            Verdict::error("502")
+        );
+        let ok: Result<Response<()>, String> = Ok(Response::new(()));
+        assert_eq!(crate::__obs_verdict!(&ok), Verdict::OK);
+        let failed: Result<Response<()>, String> = Err("x".into());
+        assert_eq!(crate::__obs_verdict!(&failed), Verdict::error("alloc::string::String"));
     }
 
     #[test]

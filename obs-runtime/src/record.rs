@@ -331,10 +331,7 @@ mod tests {
         let order = Order { id: 7 };
         assert_eq!(kind(&crate::__obs_value!(5u32)), "i64:5");
         assert_eq!(kind(&crate::__obs_value!(-5i8)), "i64:-5");
-        assert_eq!(
-            kind(&crate::__obs_value!(u64::MAX)),
-            format!("u64:{}", u64::MAX)
-        );
+        assert_eq!(kind(&crate::__obs_value!(u64::MAX)), format!("u64:{}", u64::MAX));
         assert_eq!(kind(&crate::__obs_value!(3usize)), "u64:3");
         assert_eq!(kind(&crate::__obs_value!(1.5f32)), "f64:1.5");
         assert_eq!(kind(&crate::__obs_value!(true)), "bool:true");

@@ -21,18 +21,15 @@ static KEY: LazyLock<RandomState> = LazyLock::new(RandomState::new);
 /// (when it has more than eight).
 pub fn partial<T: Display + ?Sized>(value: &T) -> String {
     let text = value.to_string();
-    if let Some((local, domain)) = text
-        .split_once('@')
-        .filter(|(l, d)| !l.is_empty() && d.contains('.'))
+    if let Some((local, domain)) =
+        text.split_once('@').filter(|(l, d)| !l.is_empty() && d.contains('.'))
     {
         let first = local.chars().next().map(String::from).unwrap_or_default();
         return format!("{first}***@{domain}");
     }
     let digits: Vec<char> = text.chars().filter(char::is_ascii_digit).collect();
     let card_like = (12..=19).contains(&digits.len())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+        && text.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
     if card_like {
         let last: String = digits[digits.len() - 4..].iter().collect();
         return format!("**** **** **** {last}");

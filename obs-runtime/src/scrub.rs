@@ -65,9 +65,7 @@ pub fn scrub(input: &str) -> Cow<'_, str> {
         replace(&mut text, &rules.jwt, |_| Some("[REDACTED:jwt]".into()));
     }
     if bearer {
-        replace(&mut text, &rules.bearer, |c| {
-            Some(format!("{}[REDACTED:token]", &c[1]))
-        });
+        replace(&mut text, &rules.bearer, |c| Some(format!("{}[REDACTED:token]", &c[1])));
     }
     if pair {
         replace(&mut text, &rules.pair, |c| {
@@ -86,9 +84,7 @@ pub fn scrub(input: &str) -> Cow<'_, str> {
         replace(&mut text, &rules.email, |_| Some("[REDACTED:email]".into()));
     }
     if digits >= 13 {
-        replace(&mut text, &rules.card, |c| {
-            is_card(&c[0]).then(|| "[REDACTED:card]".into())
-        });
+        replace(&mut text, &rules.card, |c| is_card(&c[0]).then(|| "[REDACTED:card]".into()));
     }
     if digits >= 9 && dash {
         replace(&mut text, &rules.ssn, |c| {
@@ -96,9 +92,7 @@ pub fn scrub(input: &str) -> Cow<'_, str> {
         });
     }
     if digits >= 4 && upper {
-        replace(&mut text, &rules.iban, |c| {
-            is_iban(&c[0]).then(|| "[REDACTED:iban]".into())
-        });
+        replace(&mut text, &rules.iban, |c| is_iban(&c[0]).then(|| "[REDACTED:iban]".into()));
     }
     text
 }
@@ -131,25 +125,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// A card number: an issuer's prefix and length, and a valid Luhn check digit.
 pub(crate) fn is_card(candidate: &str) -> bool {
-    let digits: Vec<u8> = candidate
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect();
+    let digits: Vec<u8> = candidate.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
     let len = digits.len();
-    let prefix = |n: usize| {
-        digits
-            .iter()
-            .take(n)
-            .fold(0u32, |acc, &d| acc * 10 + u32::from(d))
-    };
+    let prefix = |n: usize| digits.iter().take(n).fold(0u32, |acc, &d| acc * 10 + u32::from(d));
     let issuer = match digits.first() {
         Some(4) => matches!(len, 13 | 16 | 19), // Visa
         Some(5) => (51..=55).contains(&prefix(2)) && len == 16, // Mastercard
@@ -180,11 +163,7 @@ fn luhn(digits: &[u8]) -> bool {
         .enumerate()
         .map(|(i, &d)| {
             let d = u32::from(d);
-            if i % 2 == 1 {
-                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-            } else {
-                d
-            }
+            if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
         })
         .sum();
     sum.is_multiple_of(10)
@@ -198,10 +177,7 @@ fn is_ssn(area: &str, group: &str, serial: &str) -> bool {
 
 /// An IBAN: 15 to 34 characters whose mod-97 check (ISO 13616) holds.
 pub(crate) fn is_iban(candidate: &str) -> bool {
-    let compact: Vec<u8> = candidate
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
+    let compact: Vec<u8> = candidate.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if !(15..=34).contains(&compact.len()) {
         return false;
     }
@@ -233,19 +209,12 @@ mod tests {
 
     #[track_caller]
     fn untouched(input: &str) {
-        assert!(
-            matches!(scrub(input), Cow::Borrowed(_)),
-            "changed: {input} -> {}",
-            scrub(input)
-        );
+        assert!(matches!(scrub(input), Cow::Borrowed(_)), "changed: {input} -> {}", scrub(input));
     }
 
     #[test]
     fn personal_data_is_masked() {
-        masked(
-            "contact jane.doe+shop@mail.example.co.uk today",
-            "contact [REDACTED:email] today",
-        );
+        masked("contact jane.doe+shop@mail.example.co.uk today", "contact [REDACTED:email] today");
         masked("card=4111111111111111", "card=[REDACTED:card]");
         masked("amex 3782 822463 10005 ok", "amex [REDACTED:card] ok");
         masked("mc 5555-5555-5555-4444", "mc [REDACTED:card]");
@@ -258,19 +227,10 @@ mod tests {
             "Authorization: Bearer abcdef0123456789xyz",
             "Authorization: Bearer [REDACTED:token]",
         );
-        masked(
-            "login password=hunter2 user=7",
-            "login password=[REDACTED] user=7",
-        );
-        masked(
-            r#"{"password":"p4ss w0rd","id":1}"#,
-            r#"{"password":"[REDACTED]","id":1}"#,
-        );
+        masked("login password=hunter2 user=7", "login password=[REDACTED] user=7");
+        masked(r#"{"password":"p4ss w0rd","id":1}"#, r#"{"password":"[REDACTED]","id":1}"#);
         masked("api_key: sk_live_123, next", "api_key: [REDACTED], next");
-        masked(
-            "pay to DE89 3704 0044 0532 0130 00 now",
-            "pay to [REDACTED:iban] now",
-        );
+        masked("pay to DE89 3704 0044 0532 0130 00 now", "pay to [REDACTED:iban] now");
         masked("GB82WEST12345698765432", "[REDACTED:iban]");
     }
 

@@ -1,5 +1,6 @@
 //! A callsite: one `static` per `#[observe]`d function, made by the generated code.
 
+use crate::golden::Operation;
 use crate::stats::Stats;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -13,6 +14,7 @@ pub struct Site {
     function: &'static str,
     module: &'static str,
     labels: &'static [(&'static str, &'static str)],
+    operation: Option<&'static Operation>,
     stats: OnceLock<Stats>,
 }
 
@@ -28,13 +30,23 @@ impl Site {
         module: &'static str,
         labels: &'static [(&'static str, &'static str)],
     ) -> Self {
-        Site {
-            name,
-            function,
-            module,
-            labels,
-            stats: OnceLock::new(),
-        }
+        Site { name, function, module, labels, operation: None, stats: OnceLock::new() }
+    }
+
+    /// The site of a `#[golden_signals]` operation.
+    pub const fn golden(
+        name: &'static str,
+        function: &'static str,
+        module: &'static str,
+        labels: &'static [(&'static str, &'static str)],
+        operation: &'static Operation,
+    ) -> Self {
+        Site { name, function, module, labels, operation: Some(operation), stats: OnceLock::new() }
+    }
+
+    /// The golden-signal operation of this site, if it is one.
+    pub fn operation(&self) -> Option<&'static Operation> {
+        self.operation
     }
 
     /// The `labels(...)` of the function.
@@ -61,11 +73,8 @@ impl Site {
     #[inline]
     pub(crate) fn stats(&'static self) -> &'static Stats {
         self.stats.get_or_init(|| {
-            SITES
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(self);
-            Stats::new()
+            SITES.lock().unwrap_or_else(PoisonError::into_inner).push(self);
+            Stats::new(self.operation.is_some())
         })
     }
 

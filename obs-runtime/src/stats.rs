@@ -92,6 +92,8 @@ impl Stripe {
 pub(crate) struct Stats {
     stripes: Box<[Stripe]>,
     mask: usize,
+    /// For `#[golden_signals]` operations only.
+    pub(crate) golden: Option<crate::golden::GoldenCounters>,
 }
 
 static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
@@ -119,11 +121,12 @@ fn stripe_count() -> usize {
 }
 
 impl Stats {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(golden: bool) -> Self {
         let n = stripe_count();
         Stats {
             stripes: (0..n).map(|_| Stripe::new()).collect(),
             mask: n - 1,
+            golden: golden.then(crate::golden::GoldenCounters::default),
         }
     }
 
@@ -203,9 +206,7 @@ mod tests {
 
     #[test]
     fn the_otel_http_buckets_are_all_bounds() {
-        for b in [
-            0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-        ] {
+        for b in [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0] {
             assert!(DURATION_BUCKETS.contains(&b), "{b} missing");
         }
         assert!(DURATION_BUCKETS.windows(2).all(|w| w[0] < w[1]));
@@ -213,17 +214,13 @@ mod tests {
 
     #[test]
     fn stripes_from_many_threads_add_up() {
-        let stats = Stats::new();
+        let stats = Stats::new(false);
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| {
                     for i in 0..1000u64 {
                         stats.start();
-                        let outcome = if i % 10 == 0 {
-                            Outcome::Error
-                        } else {
-                            Outcome::Ok
-                        };
+                        let outcome = if i % 10 == 0 { Outcome::Error } else { Outcome::Ok };
                         stats.finish(outcome, i * 1000);
                     }
                 });
@@ -236,10 +233,6 @@ mod tests {
         assert_eq!(t.in_flight(), 1);
         assert_eq!(t.counts.iter().sum::<u64>(), 4000);
         assert_eq!(t.sums_ns.iter().sum::<u64>(), 4 * 1000 * (999 * 1000) / 2);
-        assert_eq!(
-            t.counts[0],
-            4 * 2,
-            "0 ns and 1000 ns fall in the first bucket"
-        );
+        assert_eq!(t.counts[0], 4 * 2, "0 ns and 1000 ns fall in the first bucket");
     }
 }

@@ -91,9 +91,7 @@ impl TelemetryBuilder {
 
     /// Adds a resource attribute.
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.config
-            .resource_attributes
-            .push((key.into(), value.into()));
+        self.config.resource_attributes.push((key.into(), value.into()));
         self
     }
 
@@ -260,16 +258,14 @@ impl TelemetryBuilder {
 
     fn install(self, config: Config) -> Result<Telemetry, InitError> {
         let resource = resource(&config);
-        let log_filter = EnvFilter::builder()
-            .parse(&config.log_filter)
-            .map_err(|e| ConfigError::Invalid {
+        let log_filter =
+            EnvFilter::builder().parse(&config.log_filter).map_err(|e| ConfigError::Invalid {
                 setting: "log_filter",
                 value: config.log_filter.clone(),
                 expected: e.to_string(),
             })?;
-        let trace_filter = EnvFilter::builder()
-            .parse(&config.trace_filter)
-            .map_err(|e| ConfigError::Invalid {
+        let trace_filter =
+            EnvFilter::builder().parse(&config.trace_filter).map_err(|e| ConfigError::Invalid {
                 setting: "trace_filter",
                 value: config.trace_filter.clone(),
                 expected: e.to_string(),
@@ -288,10 +284,7 @@ impl TelemetryBuilder {
                     },
                     counters.clone(),
                 )
-                .map_err(|source| InitError::Thread {
-                    name: "trace export",
-                    source,
-                })?,
+                .map_err(|source| InitError::Thread { name: "trace export", source })?,
             ),
             None => None,
         };
@@ -312,9 +305,8 @@ impl TelemetryBuilder {
             }
             _ => None,
         };
-        let logger = logger_provider
-            .as_ref()
-            .map(|p| opentelemetry::logs::LoggerProvider::logger(p, "obs"));
+        let logger =
+            logger_provider.as_ref().map(|p| opentelemetry::logs::LoggerProvider::logger(p, "obs"));
         let (writer, log_guard, log_errors) = match self.log_writer {
             Some(writer) => (writer, None, None),
             None => {
@@ -347,10 +339,7 @@ impl TelemetryBuilder {
 
         let background =
             Background::start(pipeline.clone(), config.limits.metrics_interval, log_errors)
-                .map_err(|source| InitError::Thread {
-                    name: "metrics",
-                    source,
-                })?;
+                .map_err(|source| InitError::Thread { name: "metrics", source })?;
         tracing::info!(
             service.name = %config.service_name,
             traces = %describe_traces(&config),
@@ -384,21 +373,13 @@ fn resource(config: &Config) -> Resource {
         attributes.push(KeyValue::new("service.version", version.clone()));
     }
     if let Some(environment) = &config.environment {
-        attributes.push(KeyValue::new(
-            "deployment.environment.name",
-            environment.clone(),
-        ));
+        attributes.push(KeyValue::new("deployment.environment.name", environment.clone()));
     }
     attributes.extend(
-        config
-            .resource_attributes
-            .iter()
-            .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+        config.resource_attributes.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
     );
     Resource::builder_empty()
-        .with_detector(Box::new(
-            opentelemetry_sdk::resource::TelemetryResourceDetector,
-        ))
+        .with_detector(Box::new(opentelemetry_sdk::resource::TelemetryResourceDetector))
         .with_attributes(attributes)
         .build()
 }
@@ -421,10 +402,8 @@ fn make_sink(
     }
     match &config.traces_file {
         Some(path) => {
-            let file = FileExporter::open(path).map_err(|source| InitError::TraceFile {
-                path: path.clone(),
-                source,
-            })?;
+            let file = FileExporter::open(path)
+                .map_err(|source| InitError::TraceFile { path: path.clone(), source })?;
             Ok(Some(Box::new(Exporter::new(file, resource))))
         }
         None => Ok(None),
@@ -444,31 +423,29 @@ impl Background {
         log_errors: Option<tracing_appender::non_blocking::ErrorCounter>,
     ) -> std::io::Result<Background> {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
-        let thread = std::thread::Builder::new()
-            .name("obs-metrics".into())
-            .spawn(move || {
-                Pipeline::describe_metrics();
-                ::metrics::describe_counter!(
-                    crate::names::OBS_LOG_LINES_DROPPED_TOTAL,
-                    ::metrics::Unit::Count,
-                    "Log lines dropped because stdout could not keep up"
-                );
-                let mut gauges = ProcessGauges::new();
-                loop {
+        let thread = std::thread::Builder::new().name("obs-metrics".into()).spawn(move || {
+            Pipeline::describe_metrics();
+            ::metrics::describe_counter!(
+                crate::names::OBS_LOG_LINES_DROPPED_TOTAL,
+                ::metrics::Unit::Count,
+                "Log lines dropped because stdout could not keep up"
+            );
+            let mut gauges = ProcessGauges::new();
+            loop {
+                crate::metrics::flush();
+                pipeline.publish_metrics();
+                if let Some(errors) = &log_errors {
+                    ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
+                        .absolute(errors.dropped_lines() as u64);
+                }
+                gauges.collect();
+                if stopped.recv_timeout(interval).is_ok() {
                     crate::metrics::flush();
                     pipeline.publish_metrics();
-                    if let Some(errors) = &log_errors {
-                        ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
-                            .absolute(errors.dropped_lines() as u64);
-                    }
-                    gauges.collect();
-                    if stopped.recv_timeout(interval).is_ok() {
-                        crate::metrics::flush();
-                        pipeline.publish_metrics();
-                        return;
-                    }
+                    return;
                 }
-            })?;
+            }
+        })?;
         Ok(Background { stop, thread })
     }
 
@@ -502,11 +479,7 @@ impl Telemetry {
         };
         crate::metrics::flush();
         inner.pipeline.publish_metrics();
-        inner
-            .pipeline
-            .queue
-            .as_ref()
-            .is_none_or(|q| q.flush(inner.shutdown_timeout))
+        inner.pipeline.queue.as_ref().is_none_or(|q| q.flush(inner.shutdown_timeout))
     }
 
     /// What the trace pipeline has done so far: traces kept and dropped, spans exported, and
@@ -520,10 +493,7 @@ impl Telemetry {
     /// ```
     pub fn stats(&self) -> PipelineStats {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        inner
-            .as_ref()
-            .map(|i| i.pipeline.counters.stats())
-            .unwrap_or_default()
+        inner.as_ref().map(|i| i.pipeline.counters.stats()).unwrap_or_default()
     }
 
     /// Flushes and stops everything; returns within the shutdown timeout (5 s by default) even
@@ -533,12 +503,7 @@ impl Telemetry {
     }
 
     fn shutdown_inner(&self) -> Result<(), ShutdownError> {
-        let Some(inner) = self
-            .inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        else {
+        let Some(inner) = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take() else {
             return Ok(());
         };
         let started = Instant::now();

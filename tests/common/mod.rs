@@ -11,11 +11,7 @@ use std::time::{Duration, Instant};
 
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
@@ -33,17 +29,12 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
 /// `GET path` over plain HTTP/1.0; the body.
 pub fn http_get(addr: SocketAddr, path: &str) -> String {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
-    assert!(
-        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
-        "{head}"
-    );
+    assert!(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"), "{head}");
     body.to_owned()
 }
 
@@ -56,12 +47,7 @@ pub fn promtool_check_metrics(exposition: &str) -> Result<(), String> {
         .stderr(Stdio::piped())
         .spawn()
         .expect("promtool (Debian package `prometheus`; .ci/run installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(exposition.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     if out.status.success() {
         Ok(())
@@ -104,20 +90,14 @@ impl OtlpSink {
             .spawn()
             .expect("python3 with oteltest (.ci/run installs it)");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         assert_eq!(line.trim(), "ready", "the sink did not start");
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         assert!(
             wait_until(Duration::from_secs(10), || TcpStream::connect(addr).is_ok()),
             "the sink does not listen on {addr}"
         );
-        OtlpSink {
-            port,
-            out: out.to_owned(),
-            child: Some(child),
-        }
+        OtlpSink { port, out: out.to_owned(), child: Some(child) }
     }
 
     pub fn endpoint(&self) -> String {
@@ -139,12 +119,7 @@ impl OtlpSink {
         };
         text.lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .map(|v| {
-                (
-                    v["signal"].as_str().unwrap_or_default().to_owned(),
-                    v["request"].clone(),
-                )
-            })
+            .map(|v| (v["signal"].as_str().unwrap_or_default().to_owned(), v["request"].clone()))
             .collect()
     }
 
@@ -163,19 +138,16 @@ impl OtlpSink {
             .into_iter()
             .filter(|(signal, _)| signal == "logs")
             .flat_map(|(_, r)| {
-                r["resourceLogs"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .flat_map(|rl| {
+                r["resourceLogs"].as_array().cloned().unwrap_or_default().into_iter().flat_map(
+                    |rl| {
                         rl["scopeLogs"]
                             .as_array()
                             .cloned()
                             .unwrap_or_default()
                             .into_iter()
                             .flat_map(|sl| sl["logRecords"].as_array().cloned().unwrap_or_default())
-                    })
+                    },
+                )
             })
             .collect()
     }
@@ -208,22 +180,18 @@ pub fn otlp_spans(request: &Value) -> Vec<Value> {
 /// `intValue` (which OTLP-JSON may write as a string) becomes a JSON number, so that a
 /// number and a `stringValue` holding digits stay distinct.
 pub fn attribute(object: &Value, key: &str) -> Option<Value> {
-    object["attributes"]
-        .as_array()?
-        .iter()
-        .find(|kv| kv["key"] == key)
-        .map(|kv| {
-            let v = &kv["value"];
-            if let Some(int) = v.get("intValue") {
-                let parsed = int.as_i64().or_else(|| int.as_str()?.parse().ok());
-                return parsed.map_or_else(|| int.clone(), Value::from);
-            }
-            v.get("stringValue")
-                .or_else(|| v.get("boolValue"))
-                .or_else(|| v.get("doubleValue"))
-                .cloned()
-                .unwrap_or_else(|| v.clone())
-        })
+    object["attributes"].as_array()?.iter().find(|kv| kv["key"] == key).map(|kv| {
+        let v = &kv["value"];
+        if let Some(int) = v.get("intValue") {
+            let parsed = int.as_i64().or_else(|| int.as_str()?.parse().ok());
+            return parsed.map_or_else(|| int.clone(), Value::from);
+        }
+        v.get("stringValue")
+            .or_else(|| v.get("boolValue"))
+            .or_else(|| v.get("doubleValue"))
+            .cloned()
+            .unwrap_or_else(|| v.clone())
+    })
 }
 
 /// A `MakeWriter` that keeps every log line in memory.

@@ -19,10 +19,7 @@ fn a_future_dropped_mid_flight_is_cancelled_and_the_gauge_returns() {
     assert_eq!((m.calls, m.in_flight), ([0, 0, 0, 1], 0));
     let span = cap.span("observe::cancellation::wait_forever");
     assert!(span.closed);
-    assert!(
-        !span.fields.contains_key("otel.status_code"),
-        "cancellation is not a failure"
-    );
+    assert!(!span.fields.contains_key("otel.status_code"), "cancellation is not a failure");
 }
 
 #[observe]

@@ -14,12 +14,6 @@ fn the_crate_path_can_be_overridden() {
     enable_metrics();
     let (cap, v) = capture(|| through_a_reexport(1));
     assert_eq!(v, 2);
-    assert_eq!(
-        cap.span("observe::crate_path::through_a_reexport").fields["n"],
-        Value::I64(1)
-    );
-    assert_eq!(
-        calls("observe::crate_path::through_a_reexport"),
-        [1, 0, 0, 0]
-    );
+    assert_eq!(cap.span("observe::crate_path::through_a_reexport").fields["n"], Value::I64(1));
+    assert_eq!(calls("observe::crate_path::through_a_reexport"), [1, 0, 0, 0]);
 }

@@ -14,11 +14,7 @@ impl std::fmt::Display for PaymentDeclined {
 
 #[observe(err)]
 fn pay(cents: u32) -> Result<u32, PaymentDeclined> {
-    if cents > 100 {
-        Err(PaymentDeclined { code: 51 })
-    } else {
-        Ok(cents)
-    }
+    if cents > 100 { Err(PaymentDeclined { code: 51 }) } else { Ok(cents) }
 }
 
 #[test]
@@ -32,18 +28,12 @@ fn err_records_the_error_display_and_an_error_event() {
         span.fields["otel.status_description"],
         Value::Debug("payment declined with code 51".into())
     );
-    assert_eq!(
-        span.fields["error.type"],
-        Value::Str("observe::err::PaymentDeclined".into())
-    );
+    assert_eq!(span.fields["error.type"], Value::Str("observe::err::PaymentDeclined".into()));
     let events = cap.events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].level, "ERROR");
     assert_eq!(events[0].span.as_deref(), Some("observe::err::pay"));
-    assert_eq!(
-        events[0].fields["error"],
-        Value::Debug("payment declined with code 51".into())
-    );
+    assert_eq!(events[0].fields["error"], Value::Debug("payment declined with code 51".into()));
     assert_eq!(events[0].target, "observe::err");
 }
 
@@ -52,29 +42,18 @@ fn err_adds_nothing_to_a_successful_call() {
     let (cap, r) = capture(|| pay(5));
     assert_eq!(r.unwrap(), 5);
     assert!(cap.events().is_empty());
-    assert!(
-        !cap.span("observe::err::pay")
-            .fields
-            .contains_key("otel.status_description")
-    );
+    assert!(!cap.span("observe::err::pay").fields.contains_key("otel.status_description"));
 }
 
 #[observe(err)]
 async fn pay_later(cents: u32) -> Result<u32, String> {
     tokio::task::yield_now().await;
-    if cents > 100 {
-        Err(format!("{cents} is too much"))
-    } else {
-        Ok(cents)
-    }
+    if cents > 100 { Err(format!("{cents} is too much")) } else { Ok(cents) }
 }
 
 #[test]
 fn err_works_on_async_functions() {
     let (cap, r) = capture_async(pay_later(101));
     assert!(r.is_err());
-    assert_eq!(
-        cap.events()[0].fields["error"],
-        Value::Debug("101 is too much".into())
-    );
+    assert_eq!(cap.events()[0].fields["error"], Value::Debug("101 is too much".into()));
 }

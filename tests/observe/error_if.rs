@@ -28,11 +28,7 @@ fn predicates_decide_the_result() {
         find(0);
     });
     assert_eq!(calls("observe::error_if::find"), [1, 2, 0, 0]);
-    let failed = cap
-        .spans()
-        .into_iter()
-        .rfind(|s| s.name == "observe::error_if::find")
-        .unwrap();
+    let failed = cap.spans().into_iter().rfind(|s| s.name == "observe::error_if::find").unwrap();
     assert_eq!(failed.fields["error.type"], Value::Str("is_none".into()));
 
     block_on(async {

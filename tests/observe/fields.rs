@@ -16,10 +16,6 @@ fn fields_are_added_with_their_recording_mode() {
     assert_eq!(span.fields["shop.region"], Value::Debug("eu".into()));
     assert_eq!(span.fields["sample"], Value::Debug("[1, 2]".into()));
     assert_eq!(span.fields["label"], Value::Str("static".into()));
-    assert_eq!(
-        span.fields["later"],
-        Value::I64(99),
-        "an empty field can be recorded later"
-    );
+    assert_eq!(span.fields["later"], Value::I64(99), "an empty field can be recorded later");
     assert_eq!(span.fields["cart"], Value::Debug("[1, 2, 3]".into()));
 }

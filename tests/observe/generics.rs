@@ -48,23 +48,10 @@ fn generic_functions_keep_their_bounds_and_lifetimes() {
         assert_eq!(unbounded(NotDebug).len(), 1);
     });
     let spans = cap.spans();
-    let largest_span = spans
-        .iter()
-        .find(|s| s.name == "observe::generics::largest")
-        .unwrap();
-    assert_eq!(
-        largest_span.fields["items"],
-        Value::Debug("[1, 5, 3]".into())
-    );
-    assert_eq!(
-        cap.span("observe::generics::longest").fields["y"],
-        Value::Str("abc".into())
-    );
-    assert!(
-        !cap.span("observe::generics::unbounded")
-            .fields
-            .contains_key("value")
-    );
+    let largest_span = spans.iter().find(|s| s.name == "observe::generics::largest").unwrap();
+    assert_eq!(largest_span.fields["items"], Value::Debug("[1, 5, 3]".into()));
+    assert_eq!(cap.span("observe::generics::longest").fields["y"], Value::Str("abc".into()));
+    assert!(!cap.span("observe::generics::unbounded").fields.contains_key("value"));
     // One site per function, shared by every instantiation.
     assert_eq!(calls("observe::generics::largest"), [2, 0, 0, 0]);
 }

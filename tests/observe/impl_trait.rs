@@ -35,9 +35,7 @@ fn impl_trait_in_arguments_and_nested_in_return_types() {
         assert_eq!(boxed(3).count(), 3);
     });
     assert!(
-        !cap.span("observe::impl_trait::show")
-            .fields
-            .contains_key("x"),
+        !cap.span("observe::impl_trait::show").fields.contains_key("x"),
         "impl Display has no Debug"
     );
     assert_eq!(calls("observe::impl_trait::evens"), [1, 1, 0, 0]);

@@ -21,10 +21,7 @@ fn level_and_target_are_set() {
     });
     assert_eq!(cap.span("observe::level_target::at_debug").level, "DEBUG");
     let warn = cap.span("observe::level_target::at_warn");
-    assert_eq!(
-        (warn.level.as_str(), warn.target.as_str()),
-        ("WARN", "shop::db")
-    );
+    assert_eq!((warn.level.as_str(), warn.target.as_str()), ("WARN", "shop::db"));
     assert_eq!(cap.span("observe::level_target::at_error").level, "ERROR");
 }
 

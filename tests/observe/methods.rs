@@ -57,10 +57,7 @@ fn every_receiver_kind_is_observed_and_self_is_recorded() {
         cap.span("observe::methods::get").fields["self"],
         Value::Debug("Counter { n: 1 }".into())
     );
-    assert_eq!(
-        cap.span("observe::methods::bump").fields["by"],
-        Value::U64(2)
-    );
+    assert_eq!(cap.span("observe::methods::bump").fields["by"], Value::U64(2));
     assert_eq!(
         cap.span("observe::methods::shared").fields["self"],
         Value::Debug("Counter { n: 4 }".into())
@@ -70,11 +67,7 @@ fn every_receiver_kind_is_observed_and_self_is_recorded() {
         Value::Debug("Counter { n: 3 }".into())
     );
     for f in ["get", "bump", "into_inner", "shared", "get_later", "new"] {
-        assert_eq!(
-            calls(&format!("observe::methods::{f}")),
-            [1, 0, 0, 0],
-            "{f}"
-        );
+        assert_eq!(calls(&format!("observe::methods::{f}")), [1, 0, 0, 0], "{f}");
     }
 }
 
@@ -91,9 +84,5 @@ impl NoDebug {
 fn a_self_without_debug_is_left_empty() {
     let (cap, v) = capture(|| NoDebug.value());
     assert_eq!(v, 7);
-    assert!(
-        !cap.span("observe::methods::value")
-            .fields
-            .contains_key("self")
-    );
+    assert!(!cap.span("observe::methods::value").fields.contains_key("self"));
 }

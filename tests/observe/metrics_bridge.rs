@@ -11,10 +11,7 @@ fn bridged(fail: bool) -> Result<(), ()> {
 }
 
 fn labels(key: &CompositeKey) -> Vec<(String, String)> {
-    key.key()
-        .labels()
-        .map(|l| (l.key().to_owned(), l.value().to_owned()))
-        .collect()
+    key.key().labels().map(|l| (l.key().to_owned(), l.value().to_owned())).collect()
 }
 
 /// One series of `bridged` in a snapshot (the debugging recorder's snapshots drain it).

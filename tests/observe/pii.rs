@@ -48,10 +48,7 @@ fn pii_is_recorded_only_in_its_redacted_form() {
     let (cap, _) = capture(|| {
         login(1, Secret::new("hunter2".into()));
         update(
-            &Customer {
-                id: 9,
-                email: "jane@example.com".into(),
-            },
+            &Customer { id: 9, email: "jane@example.com".into() },
             Secret::new("jane@example.com"),
             Phone("555".into()),
         );
@@ -70,20 +67,13 @@ fn pii_is_recorded_only_in_its_redacted_form() {
     assert_eq!(update.fields["email"], Value::Debug("[REDACTED]".into()));
     assert_eq!(update.fields["phone"], Value::Debug("Phone(***)".into()));
 
-    assert_eq!(
-        cap.span("observe::pii::stats").fields["email_count"],
-        Value::U64(3)
-    );
+    assert_eq!(cap.span("observe::pii::stats").fields["email_count"], Value::U64(3));
 
     let issue = cap.span("observe::pii::issue");
     assert_eq!(issue.fields["api_key"], Value::Debug("[REDACTED]".into()));
     assert_eq!(issue.fields["card_hint"], Value::Debug("[REDACTED]".into()));
     assert_eq!(issue.fields["note"], Value::Debug("ok".into()));
-    let ret = cap
-        .events()
-        .into_iter()
-        .find(|e| e.fields.contains_key("return"))
-        .unwrap();
+    let ret = cap.events().into_iter().find(|e| e.fields.contains_key("return")).unwrap();
     assert_eq!(ret.fields["return"], Value::Debug("[REDACTED]".into()));
 
     let everything = format!("{:?}{:?}", cap.spans(), cap.events());

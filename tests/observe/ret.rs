@@ -29,9 +29,6 @@ fn ret_emits_the_return_value_as_an_event_of_the_span() {
 
     let (cap, _) = capture_async(receipt(3));
     let events = cap.events();
-    assert_eq!(
-        events[0].fields["return"],
-        Value::Debug("Receipt { total: 3 }".into())
-    );
+    assert_eq!(events[0].fields["return"], Value::Debug("Receipt { total: 3 }".into()));
     assert_eq!(events[0].level, "DEBUG", "the event has the span's level");
 }

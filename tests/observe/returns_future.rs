@@ -9,11 +9,7 @@ fn delayed(ms: u64) -> impl Future<Output = Result<u64, String>> {
     async move {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         tracing::info!("resolved");
-        if ms == 0 {
-            Err("no delay".to_owned())
-        } else {
-            Ok(ms)
-        }
+        if ms == 0 { Err("no delay".to_owned()) } else { Ok(ms) }
     }
 }
 
@@ -25,26 +21,15 @@ fn the_returned_future_is_observed_not_only_its_creation() {
         let in_flight = metrics("observe::returns_future::delayed").in_flight;
         (in_flight, future.await)
     });
-    assert_eq!(
-        result,
-        (1, Ok(20)),
-        "in flight from the call until the future completes"
-    );
+    assert_eq!(result, (1, Ok(20)), "in flight from the call until the future completes");
     let m = metrics("observe::returns_future::delayed");
     assert_eq!((m.calls, m.in_flight), ([1, 0, 0, 0], 0));
-    assert!(
-        m.sum_seconds >= 0.020,
-        "latency covers the await, not only the creation: {m:?}"
-    );
+    assert!(m.sum_seconds >= 0.020, "latency covers the await, not only the creation: {m:?}");
     let span = cap.span("observe::returns_future::delayed");
     assert_eq!(span.fields["ms"], Value::U64(20));
     let events = cap.events();
     assert_eq!(events.len(), 2);
-    assert!(
-        events
-            .iter()
-            .all(|e| e.span.as_deref() == Some("observe::returns_future::delayed"))
-    );
+    assert!(events.iter().all(|e| e.span.as_deref() == Some("observe::returns_future::delayed")));
 }
 
 #[observe]
@@ -57,10 +42,7 @@ fn the_output_of_the_future_decides_the_result() {
     enable_metrics();
     let (cap, r) = capture_async(async { failing_later().await });
     assert!(r.is_err());
-    assert_eq!(
-        calls("observe::returns_future::failing_later"),
-        [0, 1, 0, 0]
-    );
+    assert_eq!(calls("observe::returns_future::failing_later"), [0, 1, 0, 0]);
     let span = cap.span("observe::returns_future::failing_later");
     assert_eq!(span.fields["otel.status_code"], Value::Str("ERROR".into()));
 }

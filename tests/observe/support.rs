@@ -73,8 +73,7 @@ impl Visit for Fields<'_> {
         self.0.insert(f.name().into(), Value::Str(v.into()));
     }
     fn record_debug(&mut self, f: &Field, v: &dyn Debug) {
-        self.0
-            .insert(f.name().into(), Value::Debug(format!("{v:?}")));
+        self.0.insert(f.name().into(), Value::Debug(format!("{v:?}")));
     }
 }
 
@@ -86,10 +85,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
             name: meta.name().into(),
             target: meta.target().into(),
             level: meta.level().to_string(),
-            parent: ctx
-                .span(id)
-                .and_then(|s| s.parent())
-                .map(|p| p.name().to_owned()),
+            parent: ctx.span(id).and_then(|s| s.parent()).map(|p| p.name().to_owned()),
             ..SpanRecord::default()
         };
         attrs.record(&mut Fields(&mut record.fields));
@@ -147,12 +143,7 @@ impl Captured {
 
     /// The only span called `name`; panics when there is not exactly one.
     pub fn span(&self, name: &str) -> SpanRecord {
-        let spans: Vec<_> = self
-            .spans
-            .iter()
-            .filter(|s| s.name == name)
-            .cloned()
-            .collect();
+        let spans: Vec<_> = self.spans.iter().filter(|s| s.name == name).cloned().collect();
         assert_eq!(spans.len(), 1, "expected one span {name}, got {spans:#?}");
         spans.into_iter().next().unwrap()
     }
@@ -191,11 +182,8 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (Captured, R) {
         .filter(|s| mine(&s.thread))
         .cloned()
         .collect();
-    let events = store.events[events_before..]
-        .iter()
-        .filter(|e| mine(&e.thread))
-        .cloned()
-        .collect();
+    let events =
+        store.events[events_before..].iter().filter(|e| mine(&e.thread)).cloned().collect();
     (Captured { spans, events }, result)
 }
 
@@ -205,11 +193,7 @@ pub fn capture_async<F: std::future::Future>(f: F) -> (Captured, F::Output) {
 }
 
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
 }
 
 /// The metrics of the observed function whose span is `name`; collection is on in every test.

@@ -13,10 +13,7 @@ fn span_is_named_module_function_and_records_typed_arguments() {
     let (cap, sum) = capture(|| add(2, -1));
     assert_eq!(sum, 1);
     let span = cap.span("observe::sync_fn::add");
-    assert_eq!(
-        (span.level.as_str(), span.target.as_str()),
-        ("INFO", "observe::sync_fn")
-    );
+    assert_eq!((span.level.as_str(), span.target.as_str()), ("INFO", "observe::sync_fn"));
     assert_eq!(span.fields["a"], Value::U64(2));
     assert_eq!(span.fields["b"], Value::I64(-1));
     assert!(!span.fields.contains_key("otel.status_code"), "{span:?}");
@@ -55,10 +52,7 @@ fn a_failed_call_marks_its_span() {
     let (cap, _) = capture(|| parse_one("z"));
     let span = cap.span("observe::sync_fn::parse_one");
     assert_eq!(span.fields["otel.status_code"], Value::Str("ERROR".into()));
-    assert_eq!(
-        span.fields["error.type"],
-        Value::Str("core::num::error::ParseIntError".into())
-    );
+    assert_eq!(span.fields["error.type"], Value::Str("core::num::error::ParseIntError".into()));
 }
 
 /// The return type is only known from the signature: the body must still infer.
@@ -74,9 +68,7 @@ fn body_types_are_inferred_from_the_signature() {
 
 #[observe]
 fn slow(ms: u64) -> u64 {
-    let inside = obs::metrics::function("observe::sync_fn::slow")
-        .unwrap()
-        .in_flight;
+    let inside = obs::metrics::function("observe::sync_fn::slow").unwrap().in_flight;
     std::thread::sleep(std::time::Duration::from_millis(ms));
     inside
 }
@@ -90,10 +82,7 @@ fn latency_and_in_flight_are_measured() {
     assert_eq!(m.total_calls(), 1);
     assert!(m.sum_seconds >= 0.003, "{m:?}");
     let p50 = m.quantile(0.5).unwrap();
-    assert!(
-        p50 >= 0.0025,
-        "3 ms falls in the 2.5–5 ms bucket or above: {m:?}"
-    );
+    assert!(p50 >= 0.0025, "3 ms falls in the 2.5–5 ms bucket or above: {m:?}");
 }
 
 #[observe]

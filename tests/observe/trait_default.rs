@@ -36,10 +36,7 @@ fn default_bodies_in_traits_are_observed() {
     assert_eq!((a.as_str(), b.as_str(), c), ("a1", "b2", 2));
     assert_eq!(calls("observe::trait_default::describe"), [2, 0, 0, 0]);
     assert_eq!(calls("observe::trait_default::load"), [1, 0, 0, 0]);
-    let spans: Vec<_> = cap
-        .spans()
-        .into_iter()
-        .filter(|s| s.name == "observe::trait_default::describe")
-        .collect();
+    let spans: Vec<_> =
+        cap.spans().into_iter().filter(|s| s.name == "observe::trait_default::describe").collect();
     assert_eq!(spans[1].fields["prefix"], Value::Str("b".into()));
 }

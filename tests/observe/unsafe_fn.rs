@@ -16,9 +16,6 @@ fn unsafe_functions_are_observed() {
     // SAFETY: `x` is alive.
     let (cap, v) = capture(|| unsafe { read(&x) });
     assert_eq!(v, 41);
-    assert!(matches!(
-        cap.span("observe::unsafe_fn::read").fields["p"],
-        Value::Debug(_)
-    ));
+    assert!(matches!(cap.span("observe::unsafe_fn::read").fields["p"], Value::Debug(_)));
     assert_eq!(calls("observe::unsafe_fn::read"), [1, 0, 0, 0]);
 }

@@ -14,11 +14,7 @@ use std::time::{Duration, Instant};
 #[obs::observe(err)]
 fn reserve(sku: u64) -> Result<u64, String> {
     tracing::info!(sku, "reserving");
-    if sku == 0 {
-        Err("out of stock".into())
-    } else {
-        Ok(sku)
-    }
+    if sku == 0 { Err("out of stock".into()) } else { Ok(sku) }
 }
 
 fn spans_named<'a>(spans: &'a [Value], name: &str) -> Vec<&'a Value> {
@@ -54,11 +50,8 @@ fn spans_and_logs_reach_a_real_receiver_through_outages() {
         tracing::warn!(retry = true, "stock low");
     });
     assert!(telemetry.flush());
-    assert!(wait_until(Duration::from_secs(10), || spans_named(
-        &sink.spans(),
-        "otlp::reserve"
-    )
-    .len()
+    assert!(wait_until(Duration::from_secs(10), || spans_named(&sink.spans(), "otlp::reserve")
+        .len()
         == 2));
     let spans = sink.spans();
     let order = spans_named(&spans, "order")[0];
@@ -70,34 +63,19 @@ fn spans_and_logs_reach_a_real_receiver_through_outages() {
         assert_eq!(reserve["traceId"], order["traceId"]);
         assert_eq!(reserve["parentSpanId"], order["spanId"]);
     }
-    let failed = reserves
-        .iter()
-        .find(|s| attribute(s, "sku") == Some(0.into()))
-        .unwrap();
+    let failed = reserves.iter().find(|s| attribute(s, "sku") == Some(0.into())).unwrap();
     assert_eq!(failed["status"]["code"], "STATUS_CODE_ERROR");
     assert_eq!(failed["status"]["message"], "out of stock");
-    assert!(
-        failed["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "reserving")
-    );
+    assert!(failed["events"].as_array().unwrap().iter().any(|e| e["name"] == "reserving"));
 
     assert!(wait_until(Duration::from_secs(10), || sink
         .logs()
         .iter()
         .any(|l| l["body"]["stringValue"] == "stock low")));
     let logs = sink.logs();
-    let warn = logs
-        .iter()
-        .find(|l| l["body"]["stringValue"] == "stock low")
-        .unwrap();
+    let warn = logs.iter().find(|l| l["body"]["stringValue"] == "stock low").unwrap();
     assert_eq!(warn["severityText"], "WARN");
-    assert_eq!(
-        warn["traceId"], order["traceId"],
-        "log records carry their trace"
-    );
+    assert_eq!(warn["traceId"], order["traceId"], "log records carry their trace");
     assert_eq!(warn["spanId"], order["spanId"]);
     assert_eq!(attribute(warn, "retry"), Some(true.into()));
 
@@ -110,20 +88,14 @@ fn spans_and_logs_reach_a_real_receiver_through_outages() {
     telemetry.flush();
     let down = telemetry.stats();
     assert!(down.export_failures > before.export_failures, "{down:?}");
-    assert!(
-        down.spans_export_failed >= before.spans_export_failed + 100,
-        "{down:?}"
-    );
+    assert!(down.spans_export_failed >= before.spans_export_failed + 100, "{down:?}");
 
     // 3. It comes back on the same port: export resumes.
     let sink = OtlpSink::start(port, &dir.path().join("second.jsonl"));
     tracing::info_span!("after_restart").in_scope(|| reserve(9).unwrap());
     telemetry.flush();
-    assert!(wait_until(Duration::from_secs(10), || !spans_named(
-        &sink.spans(),
-        "after_restart"
-    )
-    .is_empty()));
+    assert!(wait_until(Duration::from_secs(10), || !spans_named(&sink.spans(), "after_restart")
+        .is_empty()));
     drop(sink);
 
     // 4. A collector that accepts connections and never answers: exports time out, the queue
@@ -139,22 +111,13 @@ fn spans_and_logs_reach_a_real_receiver_through_outages() {
         "4000 spans took {elapsed:?}: a hung collector must not slow the program down"
     );
     let hung_stats = telemetry.stats();
-    assert!(
-        hung_stats.spans_queue_full > down.spans_queue_full,
-        "{hung_stats:?}"
-    );
+    assert!(hung_stats.spans_queue_full > down.spans_queue_full, "{hung_stats:?}");
 
     // 5. Shutdown with the collector still hung returns within its timeout.
     let started = Instant::now();
     let result = telemetry.shutdown();
     let elapsed = started.elapsed();
-    assert!(
-        elapsed < Duration::from_secs(4),
-        "shutdown took {elapsed:?}"
-    );
-    assert!(
-        result.is_err(),
-        "the unexported spans are reported: {result:?}"
-    );
+    assert!(elapsed < Duration::from_secs(4), "shutdown took {elapsed:?}");
+    assert!(result.is_err(), "the unexported spans are reported: {result:?}");
     drop(hung);
 }

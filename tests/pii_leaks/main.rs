@@ -36,19 +36,10 @@ fn env() -> &'static Env {
             .traces_file(Some(&traces))
             .prometheus(Some(metrics))
             .log_writer(lines.clone())
-            .limits(Limits {
-                export_delay: Duration::from_millis(20),
-                ..Limits::default()
-            })
+            .limits(Limits { export_delay: Duration::from_millis(20), ..Limits::default() })
             .init()
             .unwrap();
-        Env {
-            telemetry,
-            lines,
-            traces,
-            metrics,
-            _dir: dir,
-        }
+        Env { telemetry, lines, traces, metrics, _dir: dir }
     })
 }
 
@@ -71,20 +62,12 @@ fn checkout(
     tracing::info!("checkout for {comment}");
     tracing::warn!(detail = comment, "retrying");
     let _ = card;
-    if order.is_multiple_of(2) {
-        Err(format!("declined: {comment}"))
-    } else {
-        Ok(customer.id)
-    }
+    if order.is_multiple_of(2) { Err(format!("declined: {comment}")) } else { Ok(customer.id) }
 }
 
 /// A card number that passes the Luhn check, with an issuer's prefix.
 fn card() -> impl Strategy<Value = String> {
-    (
-        prop::sample::select(vec!["4", "51", "55", "37", "6011"]),
-        any::<u64>(),
-        any::<bool>(),
-    )
+    (prop::sample::select(vec!["4", "51", "55", "37", "6011"]), any::<u64>(), any::<bool>())
         .prop_map(|(prefix, seed, spaced)| {
             let len = if prefix == "37" { 15 } else { 16 };
             let mut digits: Vec<u32> = prefix.chars().map(|c| c.to_digit(10).unwrap()).collect();
@@ -107,10 +90,7 @@ fn card() -> impl Strategy<Value = String> {
                 })
                 .sum();
             digits.push((10 - sum % 10) % 10);
-            let text: String = digits
-                .iter()
-                .map(|d| char::from_digit(*d, 10).unwrap())
-                .collect();
+            let text: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
             if spaced && len == 16 {
                 text.as_bytes()
                     .chunks(4)
@@ -134,9 +114,7 @@ fn iban() -> impl Strategy<Value = String> {
         let bban: String = bban.iter().map(|d| char::from(b'0' + d)).collect();
         // Check digits: 98 - (BBAN + "DE00" as digits) mod 97.
         let digits = format!("{bban}131400");
-        let remainder = digits
-            .bytes()
-            .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+        let remainder = digits.bytes().fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
         format!("DE{:02}{bban}", 98 - remainder)
     })
 }

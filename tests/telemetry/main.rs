@@ -45,13 +45,7 @@ fn env() -> &'static Env {
             })
             .init()
             .expect("init");
-        Env {
-            telemetry,
-            lines,
-            traces,
-            metrics,
-            _dir: dir,
-        }
+        Env { telemetry, lines, traces, metrics, _dir: dir }
     })
 }
 
@@ -67,11 +61,7 @@ fn exported() -> Vec<Value> {
 }
 
 fn remote_parent(sampled: bool) -> SpanContext {
-    let flags = if sampled {
-        TraceFlags::SAMPLED
-    } else {
-        TraceFlags::default()
-    };
+    let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
     SpanContext::new(
         TraceId::from(fastrand::u128(1..)),
         SpanId::from(fastrand::u64(1..)),
@@ -94,15 +84,9 @@ fn log_lines_are_json_with_the_trace_context_at_the_top_level() {
     tracing::warn!(marker = "outside", "no span here");
 
     let lines = env.lines.json();
-    let line = lines
-        .iter()
-        .find(|l| l["msg"] == "order placed")
-        .expect("the line");
+    let line = lines.iter().find(|l| l["msg"] == "order placed").expect("the line");
     let timestamp = line["timestamp"].as_str().unwrap();
-    assert!(
-        humantime::parse_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'),
-        "{timestamp}"
-    );
+    assert!(humantime::parse_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'), "{timestamp}");
     assert_eq!(line["level"], "INFO");
     assert_eq!(line["target"], "telemetry");
     assert_eq!(trace_id, parent.trace_id());
@@ -114,10 +98,7 @@ fn log_lines_are_json_with_the_trace_context_at_the_top_level() {
     assert_eq!(line["trace_flags"], "01");
     assert_eq!(line["span"], "logs_test");
     assert_eq!(line["order_id"], 42);
-    assert_eq!(
-        line["field.level"], "spoofed",
-        "a field cannot overwrite obs's own keys"
-    );
+    assert_eq!(line["field.level"], "spoofed", "a field cannot overwrite obs's own keys");
 
     let outside = lines.iter().find(|l| l["marker"] == "outside").unwrap();
     assert_eq!(outside["level"], "WARN");
@@ -139,30 +120,17 @@ fn request_and_user_ids_follow_every_line_of_the_request() {
         assert_eq!(obs::context::user_id().as_deref(), Some("u-9"));
     });
     let lines = env.lines.json();
-    let one = lines
-        .iter()
-        .find(|l| l["msg"] == "request line one")
-        .unwrap();
+    let one = lines.iter().find(|l| l["msg"] == "request line one").unwrap();
     assert_eq!(one["request_id"], "req-7");
     assert!(one.get("user_id").is_none());
-    let two = lines
-        .iter()
-        .find(|l| l["msg"] == "request line two")
-        .unwrap();
-    assert_eq!(
-        (&two["request_id"], &two["user_id"]),
-        (&Value::from("req-7"), &Value::from("u-9"))
-    );
+    let two = lines.iter().find(|l| l["msg"] == "request line two").unwrap();
+    assert_eq!((&two["request_id"], &two["user_id"]), (&Value::from("req-7"), &Value::from("u-9")));
     assert_eq!(two["trace_flags"], "00", "an unsampled parent");
 }
 
 #[obs::observe(err)]
 fn charge(cents: u64) -> Result<u64, String> {
-    if cents > 100 {
-        Err("card declined".into())
-    } else {
-        Ok(cents)
-    }
+    if cents > 100 { Err("card declined".into()) } else { Ok(cents) }
 }
 
 #[test]
@@ -178,16 +146,10 @@ fn exported_spans_keep_parents_attributes_status_and_events() {
     drop(span);
 
     let trace = format!("{:032x}", u128::from_be_bytes(parent.trace_id().to_bytes()));
-    let spans: Vec<Value> = exported()
-        .into_iter()
-        .filter(|s| s["traceId"] == trace)
-        .collect();
+    let spans: Vec<Value> = exported().into_iter().filter(|s| s["traceId"] == trace).collect();
     assert_eq!(spans.len(), 2, "{spans:#?}");
     let checkout = spans.iter().find(|s| s["name"] == "checkout").unwrap();
-    let charge = spans
-        .iter()
-        .find(|s| s["name"] == "telemetry::charge")
-        .unwrap();
+    let charge = spans.iter().find(|s| s["name"] == "telemetry::charge").unwrap();
     assert_eq!(
         checkout["parentSpanId"],
         format!("{:016x}", u64::from_be_bytes(parent.span_id().to_bytes()))
@@ -200,17 +162,10 @@ fn exported_spans_keep_parents_attributes_status_and_events() {
     assert_eq!(attribute(event, "items"), Some(3.into()));
     assert_eq!(checkout["service"], "telemetry-test");
 
-    assert_eq!(
-        attribute(charge, "cents"),
-        Some(500.into()),
-        "an integer attribute, not a string"
-    );
+    assert_eq!(attribute(charge, "cents"), Some(500.into()), "an integer attribute, not a string");
     assert_eq!(charge["status"]["code"], 2, "STATUS_CODE_ERROR");
     assert_eq!(charge["status"]["message"], "card declined");
-    assert_eq!(
-        attribute(charge, "error.type"),
-        Some("alloc::string::String".into())
-    );
+    assert_eq!(attribute(charge, "error.type"), Some("alloc::string::String".into()));
     let error_event = charge["events"]
         .as_array()
         .unwrap()
@@ -230,19 +185,10 @@ fn the_resource_names_the_service() {
     let request: Value =
         serde_json::from_str(text.lines().find(|l| l.contains("resource_test")).unwrap()).unwrap();
     let resource = &request["resourceSpans"][0]["resource"];
-    assert_eq!(
-        attribute(resource, "service.name"),
-        Some("telemetry-test".into())
-    );
+    assert_eq!(attribute(resource, "service.name"), Some("telemetry-test".into()));
     assert_eq!(attribute(resource, "service.version"), Some("1.2.3".into()));
-    assert_eq!(
-        attribute(resource, "deployment.environment.name"),
-        Some("test".into())
-    );
-    assert_eq!(
-        attribute(resource, "telemetry.sdk.language"),
-        Some("rust".into())
-    );
+    assert_eq!(attribute(resource, "deployment.environment.name"), Some("test".into()));
+    assert_eq!(attribute(resource, "telemetry.sdk.language"), Some("rust".into()));
 }
 
 #[test]
@@ -262,34 +208,19 @@ fn ten_percent_of_ok_traces_and_every_failed_trace_are_exported_complete() {
     for span in exported() {
         let name = span["name"].as_str().unwrap().to_owned();
         if name.starts_with("stat_") {
-            traces
-                .entry(span["traceId"].as_str().unwrap().to_owned())
-                .or_default()
-                .insert(name);
+            traces.entry(span["traceId"].as_str().unwrap().to_owned()).or_default().insert(name);
         }
     }
-    let ok: Vec<_> = traces
-        .values()
-        .filter(|names| names.contains("stat_ok"))
-        .collect();
-    let failed: Vec<_> = traces
-        .values()
-        .filter(|names| names.contains("stat_failed"))
-        .collect();
+    let ok: Vec<_> = traces.values().filter(|names| names.contains("stat_ok")).collect();
+    let failed: Vec<_> = traces.values().filter(|names| names.contains("stat_failed")).collect();
     let share = ok.len() as f64 / 10_000.0;
     assert!(
         (0.085..=0.115).contains(&share),
         "kept {share} of ordinary traces, expected 10% ± 1.5%"
     );
-    assert!(
-        ok.iter().all(|names| names.len() == 2),
-        "kept ordinary traces are complete"
-    );
+    assert!(ok.iter().all(|names| names.len() == 2), "kept ordinary traces are complete");
     assert_eq!(failed.len(), 1_000, "every failed trace is kept");
-    assert!(
-        failed.iter().all(|names| names.len() == 4),
-        "each failed trace is complete"
-    );
+    assert!(failed.iter().all(|names| names.len() == 4), "each failed trace is complete");
 }
 
 #[test]
@@ -319,18 +250,12 @@ fn a_panic_is_logged_with_its_trace_and_keeps_the_trace() {
     .join();
     assert!(joined.is_err(), "the panic still unwinds");
     let lines = env.lines.json();
-    let line = lines
-        .iter()
-        .find(|l| l["msg"] == "panicked: kaboom 17")
-        .expect("the panic is logged");
+    let line =
+        lines.iter().find(|l| l["msg"] == "panicked: kaboom 17").expect("the panic is logged");
     assert_eq!(line["level"], "ERROR");
     assert_eq!(line["trace_id"], trace);
     assert!(line["panic.location"].as_str().unwrap().contains("main.rs"));
-    assert!(
-        exported()
-            .iter()
-            .any(|s| s["traceId"] == trace && s["name"] == "panicking_request")
-    );
+    assert!(exported().iter().any(|s| s["traceId"] == trace && s["name"] == "panicking_request"));
 }
 
 #[test]
@@ -343,10 +268,7 @@ fn a_trace_longer_than_the_cap_is_cut_and_the_cut_is_counted() {
         tracing::info_span!("cap_failure").in_scope(|| tracing::error!("after 60 spans"));
     });
     let trace = format!("{:032x}", u128::from_be_bytes(parent.trace_id().to_bytes()));
-    let spans: Vec<Value> = exported()
-        .into_iter()
-        .filter(|s| s["traceId"] == trace)
-        .collect();
+    let spans: Vec<Value> = exported().into_iter().filter(|s| s["traceId"] == trace).collect();
     let children = spans.iter().filter(|s| s["name"] == "cap_child").count();
     assert_eq!(children, 50, "the buffer holds 50 spans per trace");
     assert!(

@@ -37,9 +37,7 @@ impl<E: SpanExporter + 'static> SpanSink for Exporter<E> {
     }
 
     fn shutdown(&mut self, timeout: Duration) -> Result<(), String> {
-        self.0
-            .shutdown_with_timeout(timeout)
-            .map_err(|e| e.to_string())
+        self.0.shutdown_with_timeout(timeout).map_err(|e| e.to_string())
     }
 }
 
@@ -73,23 +71,11 @@ impl ExportQueue {
     ) -> std::io::Result<ExportQueue> {
         let (spans, spans_rx) = bounded(settings.capacity.max(1));
         let (control, control_rx) = bounded(4);
-        let worker = std::thread::Builder::new()
-            .name("obs-trace-export".into())
-            .spawn(move || {
-                Worker {
-                    sink,
-                    spans: spans_rx,
-                    control: control_rx,
-                    settings,
-                    counters,
-                }
-                .run()
+        let worker =
+            std::thread::Builder::new().name("obs-trace-export".into()).spawn(move || {
+                Worker { sink, spans: spans_rx, control: control_rx, settings, counters }.run()
             })?;
-        Ok(ExportQueue {
-            spans,
-            control,
-            worker: Mutex::new(Some(worker)),
-        })
+        Ok(ExportQueue { spans, control, worker: Mutex::new(Some(worker)) })
     }
 
     pub(crate) fn push(&self, span: SpanData, counters: &Counters) {
@@ -104,9 +90,7 @@ impl ExportQueue {
     /// Exports what is queued; waits at most `timeout`.
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let (ack, done) = bounded(1);
-        self.control
-            .send_timeout(Control::Flush(ack), timeout)
-            .is_ok()
+        self.control.send_timeout(Control::Flush(ack), timeout).is_ok()
             && done.recv_timeout(timeout).is_ok()
     }
 
@@ -114,11 +98,7 @@ impl ExportQueue {
     pub(crate) fn shutdown(&self, timeout: Duration) -> Result<(), crate::ShutdownError> {
         let started = Instant::now();
         let (ack, done) = bounded(1);
-        if self
-            .control
-            .send_timeout(Control::Shutdown(ack, timeout), timeout)
-            .is_err()
-        {
+        if self.control.send_timeout(Control::Shutdown(ack, timeout), timeout).is_err() {
             return Err(crate::ShutdownError::Timeout(timeout));
         }
         let remaining = timeout.saturating_sub(started.elapsed());
@@ -127,12 +107,7 @@ impl ExportQueue {
             Ok(Err(e)) => Err(crate::ShutdownError::Exporter(e)),
             Err(_) => return Err(crate::ShutdownError::Timeout(timeout)),
         };
-        if let Some(worker) = self
-            .worker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        {
+        if let Some(worker) = self.worker.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = worker.join();
         }
         result

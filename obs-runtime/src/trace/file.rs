@@ -44,10 +44,7 @@ impl FileExporter {
             let mut rotated = self.path.clone().into_os_string();
             rotated.push(".1");
             std::fs::rename(&self.path, rotated)?;
-            *file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)?;
+            *file = OpenOptions::new().create(true).append(true).open(&self.path)?;
         }
         // One write per line: with O_APPEND, lines from several processes do not interleave.
         file.write_all(line)

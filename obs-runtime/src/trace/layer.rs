@@ -33,9 +33,7 @@ pub(crate) fn with_remote_parent<R>(parent: &SpanContext, f: impl FnOnce() -> R)
 }
 
 fn take_remote_parent() -> Option<SpanContext> {
-    REMOTE_PARENT
-        .with(|cell| cell.borrow_mut().take())
-        .filter(SpanContext::is_valid)
+    REMOTE_PARENT.with(|cell| cell.borrow_mut().take()).filter(SpanContext::is_valid)
 }
 
 /// Records spans and their events for the trace pipeline.
@@ -46,9 +44,8 @@ pub(crate) struct ObsLayer {
 
 impl ObsLayer {
     pub(crate) fn new(pipeline: Arc<Pipeline>) -> Self {
-        let scope = InstrumentationScope::builder("obs")
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build();
+        let scope =
+            InstrumentationScope::builder("obs").with_version(env!("CARGO_PKG_VERSION")).build();
         ObsLayer { pipeline, scope }
     }
 
@@ -62,12 +59,9 @@ impl ObsLayer {
                 parent.span_id(),
                 Some(parent.is_sampled()),
             ),
-            None => (
-                TraceId::from(fastrand::u128(1..)),
-                TraceState::default(),
-                SpanId::INVALID,
-                None,
-            ),
+            None => {
+                (TraceId::from(fastrand::u128(1..)), TraceState::default(), SpanId::INVALID, None)
+            }
         };
         let head = self.pipeline.policy.decide(trace_id, remote_sampled);
         let trace = Arc::new(LocalTrace::new(trace_id, state, head, &self.pipeline));
@@ -84,10 +78,7 @@ where
         let name = attrs.metadata().name();
         // The nearest ancestor this layer traces (filtered-out spans are skipped).
         let parent = span.parent().and_then(|parent| {
-            parent
-                .extensions()
-                .get::<SpanRecord>()
-                .map(|p| (p.trace.clone(), p.span_id))
+            parent.extensions().get::<SpanRecord>().map(|p| (p.trace.clone(), p.span_id))
         });
         let mut record = match parent {
             Some((trace, parent_id)) => SpanRecord::new(trace, parent_id, false, name),
@@ -103,9 +94,7 @@ where
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        if let Some(record) = extensions
-            .get_mut::<SpanRecord>()
-            .filter(|r| r.trace.is_recording())
+        if let Some(record) = extensions.get_mut::<SpanRecord>().filter(|r| r.trace.is_recording())
         {
             values.record(&mut SpanFields(record));
         }
@@ -115,10 +104,7 @@ where
         let Some(other) = ctx.span(follows) else {
             return;
         };
-        let Some(link) = other
-            .extensions()
-            .get::<SpanRecord>()
-            .map(SpanRecord::span_context)
+        let Some(link) = other.extensions().get::<SpanRecord>().map(SpanRecord::span_context)
         else {
             return;
         };
@@ -133,9 +119,7 @@ where
             return;
         };
         let mut extensions = span.extensions_mut();
-        if let Some(record) = extensions
-            .get_mut::<SpanRecord>()
-            .filter(|r| r.trace.is_recording())
+        if let Some(record) = extensions.get_mut::<SpanRecord>().filter(|r| r.trace.is_recording())
         {
             record.push_event(event);
         }
@@ -148,10 +132,6 @@ where
         };
         let trace = record.trace.clone();
         let failed = record.failed();
-        trace.span_ended(
-            failed,
-            || record.into_span_data(&self.scope),
-            &self.pipeline,
-        );
+        trace.span_ended(failed, || record.into_span_data(&self.scope), &self.pipeline);
     }
 }

@@ -80,9 +80,7 @@ impl Pipeline {
         match &self.queue {
             Some(queue) => queue.push(span, &self.counters),
             None => {
-                self.counters
-                    .spans_queue_full
-                    .fetch_add(1, Ordering::Relaxed);
+                self.counters.spans_queue_full.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -126,11 +124,7 @@ impl Pipeline {
             "Spans dropped before export, by reason"
         );
         describe_counter!(OBS_SPANS_EXPORTED_TOTAL, Unit::Count, "Spans exported");
-        describe_counter!(
-            OBS_EXPORT_FAILURES_TOTAL,
-            Unit::Count,
-            "Failed span export requests"
-        );
+        describe_counter!(OBS_EXPORT_FAILURES_TOTAL, Unit::Count, "Failed span export requests");
         describe_gauge!(
             OBS_TRACES_BUFFERED,
             Unit::Count,

@@ -70,19 +70,11 @@ impl Policy {
     }
 
     fn tail(&self) -> Head {
-        if self.keep_failed {
-            Head::Tail
-        } else {
-            Head::Drop
-        }
+        if self.keep_failed { Head::Tail } else { Head::Drop }
     }
 
     fn by_ratio(&self, trace_id: TraceId, ratio: f64) -> Head {
-        if ratio_chooses(trace_id, ratio) {
-            Head::KeepSampled
-        } else {
-            self.tail()
-        }
+        if ratio_chooses(trace_id, ratio) { Head::KeepSampled } else { self.tail() }
     }
 }
 
@@ -124,6 +116,8 @@ pub(crate) struct LocalTrace {
     /// Request context, shown in every log line of the trace.
     pub(crate) request_id: OnceLock<String>,
     pub(crate) user_id: Mutex<Option<String>>,
+    /// The W3C `baggage` that came with the trace, forwarded on outgoing requests.
+    pub(crate) baggage: OnceLock<String>,
 }
 
 impl LocalTrace {
@@ -139,10 +133,7 @@ impl LocalTrace {
             && BUFFERING.fetch_add(1, Ordering::Relaxed) >= pipeline.policy.max_traces_in_flight
         {
             BUFFERING.fetch_sub(1, Ordering::Relaxed);
-            pipeline
-                .counters
-                .traces_overflow
-                .fetch_add(1, Ordering::Relaxed);
+            pipeline.counters.traces_overflow.fetch_add(1, Ordering::Relaxed);
             Head::Drop
         } else {
             head
@@ -157,6 +148,7 @@ impl LocalTrace {
             buffer: Mutex::new(Vec::new()),
             request_id: OnceLock::new(),
             user_id: Mutex::new(None),
+            baggage: OnceLock::new(),
         }
     }
 
@@ -212,10 +204,7 @@ impl LocalTrace {
         } else if buffer.len() < pipeline.policy.max_spans_per_trace {
             buffer.push(span());
         } else {
-            pipeline
-                .counters
-                .spans_trace_too_long
-                .fetch_add(1, Ordering::Relaxed);
+            pipeline.counters.spans_trace_too_long.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -252,12 +241,7 @@ mod tests {
     use super::*;
 
     fn policy(sampler: Sampler) -> Policy {
-        Policy {
-            sampler,
-            keep_failed: true,
-            max_spans_per_trace: 8,
-            max_traces_in_flight: 8,
-        }
+        Policy { sampler, keep_failed: true, max_spans_per_trace: 8, max_traces_in_flight: 8 }
     }
 
     #[test]
@@ -278,14 +262,8 @@ mod tests {
         assert_eq!(pb.decide(id, Some(true)), Head::KeepParent);
         assert_eq!(pb.decide(id, Some(false)), Head::Tail);
         assert_eq!(pb.decide(id, None), Head::Tail);
-        assert_eq!(
-            policy(Sampler::AlwaysOff).decide(id, Some(true)),
-            Head::Drop
-        );
-        assert_eq!(
-            policy(Sampler::AlwaysOn).decide(id, None),
-            Head::KeepSampled
-        );
+        assert_eq!(policy(Sampler::AlwaysOff).decide(id, Some(true)), Head::Drop);
+        assert_eq!(policy(Sampler::AlwaysOn).decide(id, None), Head::KeepSampled);
         let mut no_failures = pb.clone();
         no_failures.keep_failed = false;
         assert_eq!(no_failures.decide(id, None), Head::Drop);

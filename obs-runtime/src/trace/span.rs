@@ -112,15 +112,9 @@ impl SpanRecord {
         }
         let mut attributes = fields.attributes;
         attributes.push(KeyValue::new("level", event.metadata().level().as_str()));
-        attributes.push(KeyValue::new(
-            "target",
-            event.metadata().target().to_owned(),
-        ));
-        let name = fields
-            .message
-            .unwrap_or_else(|| event.metadata().name().to_owned());
-        self.events
-            .push(Event::new(name, SystemTime::now(), attributes, 0));
+        attributes.push(KeyValue::new("target", event.metadata().target().to_owned()));
+        let name = fields.message.unwrap_or_else(|| event.metadata().name().to_owned());
+        self.events.push(Event::new(name, SystemTime::now(), attributes, 0));
     }
 
     /// The exported form of the span, ending now, with personal data scrubbed from every text
@@ -129,9 +123,9 @@ impl SpanRecord {
         let status = match self.status {
             StatusCode::Unset => Status::Unset,
             StatusCode::Ok => Status::Ok,
-            StatusCode::Error => Status::error(scrub_text(
-                self.status_description.take().unwrap_or_default(),
-            )),
+            StatusCode::Error => {
+                Status::error(scrub_text(self.status_description.take().unwrap_or_default()))
+            }
         };
         if let Cow::Owned(name) = &self.name {
             self.name = Cow::Owned(scrub_text(name.clone()));
@@ -231,8 +225,7 @@ fn key(field: &Field) -> Key {
 impl Visit for SpanFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if !self.special(field, value) {
-            self.0
-                .push_attribute(KeyValue::new(key(field), value.to_owned()));
+            self.0.push_attribute(KeyValue::new(key(field), value.to_owned()));
         }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
@@ -245,8 +238,7 @@ impl Visit for SpanFields<'_> {
         self.0.push_attribute(KeyValue::new(key(field), value));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0
-            .push_attribute(KeyValue::new(key(field), unsigned(value)));
+        self.0.push_attribute(KeyValue::new(key(field), unsigned(value)));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.0.push_attribute(KeyValue::new(key(field), value));
@@ -255,8 +247,7 @@ impl Visit for SpanFields<'_> {
         self.0.push_attribute(KeyValue::new(key(field), value));
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0
-            .push_attribute(KeyValue::new(key(field), value.to_string()));
+        self.0.push_attribute(KeyValue::new(key(field), value.to_string()));
     }
 }
 
@@ -277,8 +268,7 @@ impl Visit for EventFields {
         if field.name() == "message" {
             self.message = Some(value.to_owned());
         } else {
-            self.attributes
-                .push(KeyValue::new(key(field), value.to_owned()));
+            self.attributes.push(KeyValue::new(key(field), value.to_owned()));
         }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
@@ -293,8 +283,7 @@ impl Visit for EventFields {
         self.attributes.push(KeyValue::new(key(field), value));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.attributes
-            .push(KeyValue::new(key(field), unsigned(value)));
+        self.attributes.push(KeyValue::new(key(field), unsigned(value)));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.attributes.push(KeyValue::new(key(field), value));

@@ -1,0 +1,263 @@
+//! The server side: a tower layer that gives every request a SERVER span, its trace context,
+//! a request id, and the HTTP semantic-convention metrics.
+
+use super::REQUEST_ID_HEADER;
+use super::propagation::extract;
+use crate::names::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION_SECONDS};
+use axum::extract::MatchedPath;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use metrics::Label;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+use tracing::Span;
+use tracing::field::Empty;
+
+/// Instruments an HTTP service (axum, hyper, tonic: anything `tower`):
+///
+/// - continues the trace of an incoming `traceparent` (a malformed one starts a new trace);
+/// - takes `x-request-id` or makes one, returns it on the response, and puts it in every log
+///   line of the request;
+/// - records a SERVER span `{method} {route}` (the matched route template, never the raw path)
+///   with `http.request.method`, `http.route`, `url.scheme`, `url.path`,
+///   `http.response.status_code` and, for a 5xx, `error.type` and an error status, which also
+///   makes the sampler keep the trace (a 4xx is the client's error, not the server's);
+/// - records `http_server_request_duration_seconds` and `http_server_active_requests`;
+/// - turns a panicking handler into a 500 response (the panic is logged by obs's panic hook).
+///
+/// With axum, add it with `Router::layer` so that it runs after routing and sees the route.
+///
+/// ```
+/// let app: axum::Router = axum::Router::new()
+///     .route("/orders/{id}", axum::routing::get(|| async { "ok" }))
+///     .layer(obs_runtime::http::ServerLayer::new());
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServerLayer {
+    _private: (),
+}
+
+impl ServerLayer {
+    /// The layer.
+    pub fn new() -> Self {
+        ServerLayer::default()
+    }
+}
+
+impl<S> tower::Layer<S> for ServerLayer {
+    type Service = ServerService<S>;
+
+    fn layer(&self, inner: S) -> ServerService<S> {
+        ServerService { inner }
+    }
+}
+
+/// The service [`ServerLayer`] wraps around yours.
+#[derive(Clone, Debug)]
+pub struct ServerService<S> {
+    inner: S,
+}
+
+/// The id of the current request, as an extension of the request handlers receive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl<S, ReqBody, ResBody> tower::Service<Request<ReqBody>> for ServerService<S>
+where
+    S: tower::Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ServerFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let method = method_label(request.method());
+        let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+        let scheme = if request.uri().scheme_str() == Some("https") { "https" } else { "http" };
+        let incoming = extract(request.headers());
+        let request_id = request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| valid_request_id(id))
+            .map_or_else(new_request_id, str::to_owned);
+        let name = match &route {
+            Some(route) => format!("{method} {route}"),
+            None => method.to_owned(),
+        };
+        let make_span = || {
+            tracing::info_span!(
+                target: "obs::http",
+                "http.server",
+                otel.name = %name,
+                otel.kind = "server",
+                http.request.method = method,
+                http.route = route.as_deref(),
+                url.scheme = scheme,
+                url.path = request.uri().path(),
+                http.response.status_code = Empty,
+                error.type = Empty,
+                otel.status_code = Empty,
+                request_id = %request_id,
+            )
+        };
+        let span = match &incoming.parent {
+            Some(parent) => crate::context::with_remote_parent(parent, make_span),
+            None => make_span(),
+        };
+        crate::context::set_request(&span, request_id.clone(), incoming.baggage);
+        request.extensions_mut().insert(RequestId(request_id.clone()));
+        let active = ActiveRequest::start(method, scheme);
+        let future = span.in_scope(|| self.inner.call(request));
+        ServerFuture {
+            future,
+            span,
+            start: Instant::now(),
+            method,
+            route,
+            scheme,
+            request_id,
+            active: Some(active),
+            _body: PhantomData,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`ServerService`].
+    pub struct ServerFuture<F, B> {
+        #[pin]
+        future: F,
+        span: Span,
+        start: Instant,
+        method: &'static str,
+        route: Option<String>,
+        scheme: &'static str,
+        request_id: String,
+        active: Option<ActiveRequest>,
+        _body: PhantomData<fn() -> B>,
+    }
+}
+
+impl<F, B, E> Future for ServerFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Default,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        // A panicking handler becomes a 500: the connection stays up and the request is
+        // recorded. The future is not polled again.
+        let (mut result, error_type) = match catch_unwind(AssertUnwindSafe(|| this.future.poll(cx)))
+        {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(Ok(response))) => {
+                let error_type = server_error_type(response.status());
+                (Ok(response), error_type)
+            }
+            Ok(Poll::Ready(Err(error))) => (Err(error), Some(std::any::type_name::<E>())),
+            Err(_panic) => {
+                let mut response = Response::new(B::default());
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                (Ok(response), Some("panic"))
+            }
+        };
+        let status = result.as_ref().ok().map(Response::status);
+        if let Some(status) = status {
+            this.span.record("http.response.status_code", i64::from(status.as_u16()));
+        }
+        if let Some(error_type) = error_type {
+            this.span.record("error.type", error_type);
+            this.span.record("otel.status_code", "ERROR");
+            crate::context::mark_failed(this.span);
+        }
+        if let Ok(response) = &mut result
+            && let Ok(id) = HeaderValue::from_str(this.request_id)
+        {
+            response.headers_mut().insert(REQUEST_ID_HEADER, id);
+        }
+        let mut labels = vec![
+            Label::from_static_parts("http_request_method", this.method),
+            Label::from_static_parts("url_scheme", this.scheme),
+        ];
+        if let Some(route) = this.route.take() {
+            labels.push(Label::new("http_route", route));
+        }
+        if let Some(status) = status {
+            labels.push(Label::new("http_response_status_code", status.as_u16().to_string()));
+        }
+        if let Some(error_type) = error_type {
+            labels.push(Label::from_static_parts("error_type", error_type));
+        }
+        metrics::histogram!(HTTP_SERVER_REQUEST_DURATION_SECONDS, labels)
+            .record(this.start.elapsed().as_secs_f64());
+        this.active.take();
+        Poll::Ready(result)
+    }
+}
+
+/// `error.type` of a response: its status code when it is a server error.
+fn server_error_type(status: StatusCode) -> Option<&'static str> {
+    status.is_server_error().then(|| crate::outcome::status_code_str(status))
+}
+
+/// Holds `http_server_active_requests` up while the request is in flight, including when its
+/// future is dropped (the client went away).
+pub(crate) struct ActiveRequest {
+    labels: [Label; 2],
+}
+
+impl ActiveRequest {
+    fn start(method: &'static str, scheme: &'static str) -> Self {
+        let labels = [
+            Label::from_static_parts("http_request_method", method),
+            Label::from_static_parts("url_scheme", scheme),
+        ];
+        metrics::gauge!(HTTP_SERVER_ACTIVE_REQUESTS, labels.to_vec()).increment(1.0);
+        ActiveRequest { labels }
+    }
+}
+
+impl Drop for ActiveRequest {
+    fn drop(&mut self) {
+        metrics::gauge!(HTTP_SERVER_ACTIVE_REQUESTS, self.labels.to_vec()).decrement(1.0);
+    }
+}
+
+/// The method as a label: the standard ones, or `_OTHER` (semantic conventions; bounds the
+/// cardinality a client could otherwise inflate).
+pub(crate) fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "_OTHER",
+    }
+}
+
+/// A request id is kept if it is 1 to 128 characters of `[A-Za-z0-9._:-]`.
+fn valid_request_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+}
+
+fn new_request_id() -> String {
+    format!("{:032x}", fastrand::u128(..))
+}

@@ -1,0 +1,4 @@
+#[obs::golden_signals(business_event = "Order Placed")]
+fn handle() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[obs::golden_signals(objective(latency_ms = 250))]
+fn handle() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[obs::golden_signals(objective(success = 100))]
+fn handle() {}
+
+fn main() {}

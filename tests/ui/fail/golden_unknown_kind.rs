@@ -1,0 +1,4 @@
+#[obs::golden_signals(kind = "worker")]
+fn handle() {}
+
+fn main() {}
