@@ -551,7 +551,9 @@ fn future_output(ty: &Type) -> Option<&Type> {
         Type::Path(path) => {
             let pin = path.path.segments.last()?;
             let Type::Path(boxed) = single_type_argument(&pin.arguments)? else { return None };
-            let Type::TraitObject(object) = single_type_argument(&boxed.path.segments.last()?.arguments)? else {
+            let Type::TraitObject(object) =
+                single_type_argument(&boxed.path.segments.last()?.arguments)?
+            else {
                 return None;
             };
             object.bounds.iter().collect()
