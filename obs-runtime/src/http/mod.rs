@@ -5,7 +5,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use axum::{Router, routing::get};
 //!
-//! let app = Router::new()
+//! let app: Router = Router::new()
 //!     .route("/orders/{id}", get(|| async { "ok" }))
 //!     .layer(obs_runtime::http::ServerLayer::new());
 //! let client = obs_runtime::http::client(reqwest::Client::new());
