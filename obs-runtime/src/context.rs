@@ -49,11 +49,13 @@ pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
 }
 
 /// The `baggage` header value that came with the trace of `span`, if any.
+#[cfg(feature = "http")]
 pub(crate) fn baggage_of(span: &tracing::Span) -> Option<String> {
     span.id().and_then(|id| with_record(Some(&id), |r| r.trace.baggage.get().cloned())).flatten()
 }
 
 /// Sets the request id and baggage of the trace of `span` (used by the HTTP server layer).
+#[cfg(feature = "http")]
 pub(crate) fn set_request(span: &tracing::Span, request_id: String, baggage: Option<String>) {
     if let Some(id) = span.id() {
         with_record(Some(&id), |r| {
@@ -66,6 +68,7 @@ pub(crate) fn set_request(span: &tracing::Span, request_id: String, baggage: Opt
 }
 
 /// Marks the trace of `span` failed (a 5xx response).
+#[cfg(feature = "http")]
 pub(crate) fn mark_failed(span: &tracing::Span) {
     if let Some(id) = span.id() {
         with_record(Some(&id), |r| r.trace.mark_failed());

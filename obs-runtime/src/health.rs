@@ -14,11 +14,11 @@
 //! # });
 //! ```
 
-use crate::names::{BUSINESS_CHECK_DURATION_SECONDS, BUSINESS_CHECK_UP, LABEL_CHECK};
+use crate::names::{BUSINESS_CHECK_DURATION_SECONDS, BUSINESS_CHECK_UP};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 type CheckFn =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
@@ -84,6 +84,8 @@ impl Report {
 /// `obs_business_check_up` and `obs_business_check_duration_seconds`.
 #[cfg(feature = "http")]
 pub async fn run() -> Report {
+    use crate::names::LABEL_CHECK;
+    use std::time::Instant;
     let checks: Vec<(&'static str, CheckFn)> =
         CHECKS.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let runs = checks.into_iter().map(|(name, check)| async move {

@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alerts;
 mod call;
 mod clock;
 pub mod config;

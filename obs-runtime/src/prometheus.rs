@@ -13,7 +13,7 @@ pub const HTTP_DURATION_BUCKETS: [f64; 14] =
 
 /// Installs the global recorder and serves `/metrics` on `addr`. The exporter's own thread
 /// runs its upkeep, so histogram samples do not pile up.
-pub(crate) fn install(addr: SocketAddr) -> Result<(), InitError> {
+pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InitError> {
     let endpoint_error = |reason: String| InitError::MetricsEndpoint { addr, reason };
     // Binding first gives a clear error for a taken port, before anything is installed.
     std::net::TcpListener::bind(addr).map_err(|e| endpoint_error(e.to_string()))?;
@@ -23,7 +23,9 @@ pub(crate) fn install(addr: SocketAddr) -> Result<(), InitError> {
         (Matcher::Full(names::OPERATION_DURATION_SECONDS.into()), &DURATION_BUCKETS[..]),
         (Matcher::Suffix("_seconds".into()), &HTTP_DURATION_BUCKETS[..]),
     ];
-    let mut builder = PrometheusBuilder::new().with_http_listener(addr);
+    // Every series carries `service`: the alert rules group by it, and Alertmanager inhibits by it.
+    let mut builder =
+        PrometheusBuilder::new().with_http_listener(addr).add_global_label("service", service);
     for (matcher, values) in buckets {
         builder = builder
             .set_buckets_for_metric(matcher, values)

@@ -330,7 +330,7 @@ impl TelemetryBuilder {
             .with(JsonLogLayer::new(writer, logger).with_filter(log_filter));
 
         if let Some(addr) = config.metrics_addr {
-            crate::prometheus::install(addr)?;
+            crate::prometheus::install(addr, &config.service_name)?;
         }
         tracing::subscriber::set_global_default(subscriber)
             .map_err(|_| InitError::SubscriberAlreadySet)?;

@@ -117,6 +117,7 @@ pub(crate) struct LocalTrace {
     pub(crate) request_id: OnceLock<String>,
     pub(crate) user_id: Mutex<Option<String>>,
     /// The W3C `baggage` that came with the trace, forwarded on outgoing requests.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) baggage: OnceLock<String>,
 }
 
