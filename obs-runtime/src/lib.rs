@@ -32,6 +32,7 @@ mod site;
 mod stats;
 mod telemetry;
 mod trace;
+pub mod traceview;
 
 #[doc(hidden)]
 pub mod __private;
