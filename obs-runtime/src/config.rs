@@ -15,6 +15,7 @@
 //! | `OTEL_SDK_DISABLED` | `true` turns off trace and OTLP export (JSON logs and `/metrics` stay) | `false` |
 //! | `RUST_LOG` | log filter (`tracing_subscriber::EnvFilter` syntax) | `info` |
 //! | `OBS_TRACES_FILTER` | which spans are traced (same syntax) | `info` |
+//! | `OBS_TRACES_KEEP_SLOWER_THAN_MS` | also keep every trace in which a span lasted longer | off |
 //! | `OBS_TRACES_FILE` | the embedded trace file, used when no OTLP endpoint is set; `off` disables it | `obs-traces.jsonl` |
 //! | `OBS_METRICS_ADDR` | address of the Prometheus `/metrics` endpoint; `off` disables it | `127.0.0.1:9464` |
 
@@ -134,6 +135,8 @@ pub struct Config {
     pub sampler: Sampler,
     /// Export every trace in which a span failed.
     pub keep_failed_traces: bool,
+    /// Export every trace in which a span lasted longer than this.
+    pub keep_slower_than: Option<Duration>,
     /// `RUST_LOG`-style filter of log lines.
     pub log_filter: String,
     /// `RUST_LOG`-style filter of traced spans.
@@ -158,6 +161,7 @@ impl Config {
             traces_file: Some(PathBuf::from("obs-traces.jsonl")),
             sampler: Sampler::default(),
             keep_failed_traces: true,
+            keep_slower_than: None,
             log_filter: "info".into(),
             trace_filter: "info".into(),
             metrics_addr: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
@@ -301,6 +305,14 @@ impl Config {
         }
         if let Some(filter) = lookup("OBS_TRACES_FILTER") {
             self.trace_filter = check_filter("OBS_TRACES_FILTER", filter)?;
+        }
+        if let Some(ms) = get("OBS_TRACES_KEEP_SLOWER_THAN_MS") {
+            let ms = ms.trim().parse::<u64>().map_err(|_| ConfigError::InvalidEnv {
+                var: "OBS_TRACES_KEEP_SLOWER_THAN_MS",
+                value: ms.clone(),
+                expected: "a number of milliseconds, e.g. 500".into(),
+            })?;
+            self.keep_slower_than = Some(Duration::from_millis(ms));
         }
         if let Some(path) = get("OBS_TRACES_FILE") {
             self.traces_file = (path.trim() != "off").then(|| PathBuf::from(path.trim()));

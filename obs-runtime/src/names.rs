@@ -55,7 +55,7 @@ pub const SYSTEM_FILESYSTEM_UTILIZATION_RATIO: &str = "system_filesystem_utiliza
 pub const LABEL_MOUNTPOINT: &str = "mountpoint";
 
 /// Counter: traces by sampling decision, labelled `decision` (`kept_sampled`, `kept_parent`,
-/// `kept_failed`, `dropped`, `dropped_overflow`).
+/// `kept_failed`, `kept_slow`, `dropped`, `dropped_overflow`).
 pub const OBS_TRACES_TOTAL: &str = "obs_traces_total";
 /// Counter: spans dropped before export, labelled `reason` (`trace_too_long`,
 /// `export_queue_full`, `export_failed`).

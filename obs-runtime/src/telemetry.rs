@@ -120,6 +120,14 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Also exports every trace in which a span lasted longer than `threshold`, so that slow
+    /// requests can be explained even when the ratio did not choose them (default: off;
+    /// `OBS_TRACES_KEEP_SLOWER_THAN_MS` overrides).
+    pub fn keep_traces_slower_than(mut self, threshold: Duration) -> Self {
+        self.config.keep_slower_than = Some(threshold);
+        self
+    }
+
     /// Sends traces (and logs) over OTLP/HTTP to `endpoint` (the collector's base URL, e.g.
     /// `http://localhost:4318`).
     pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
@@ -294,6 +302,7 @@ impl TelemetryBuilder {
                 keep_failed: config.keep_failed_traces,
                 max_spans_per_trace: config.limits.max_spans_per_trace,
                 max_traces_in_flight: config.limits.max_traces_in_flight,
+                keep_slower_than: config.keep_slower_than,
             },
             counters,
             queue,

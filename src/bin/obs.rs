@@ -92,7 +92,9 @@ fn run() -> Result<(), Failure> {
             return Err(Failure::Usage("which trace? --slowest, --failed, --list or an id".into()));
         }
         _ => {
-            return Err(Failure::Usage("choose one of --slowest, --failed, --list or an id".into()));
+            return Err(Failure::Usage(
+                "choose one of --slowest, --failed, --list or an id".into(),
+            ));
         }
     };
     print!("{}", chosen.render(&style));

@@ -346,19 +346,21 @@ fn golden_signals_metrics_and_business_checks() {
     env.telemetry.flush();
     let metrics = http_get(env.metrics, "/metrics");
     for expected in [
-        "obs_operation_errors_total{operation=\"get_order\",kind=\"server\",error_type=\"503\"}",
-        "obs_business_events_total{operation=\"get_order\",event=\"order_viewed\"}",
-        "obs_operation_duration_seconds_count{operation=\"get_order\",kind=\"server\"}",
-        "obs_operation_active{operation=\"get_order\",kind=\"server\"} 0",
-        "obs_business_check_up{check=\"orders-roundtrip\"} 0",
-        "http_server_request_duration_seconds_bucket{http_request_method=\"GET\",url_scheme=\"http\",http_route=\"/orders/{id}\",http_response_status_code=\"404\",le=\"0.005\"}",
-        "http_client_request_duration_seconds_count{http_request_method=\"GET\",server_address=\"127.0.0.1\"",
+        "obs_operation_errors_total{service=\"http-test\",operation=\"get_order\",kind=\"server\",error_type=\"503\"}",
+        "obs_business_events_total{service=\"http-test\",operation=\"get_order\",event=\"order_viewed\"}",
+        "obs_operation_duration_seconds_count{service=\"http-test\",operation=\"get_order\",kind=\"server\"}",
+        "obs_operation_active{service=\"http-test\",operation=\"get_order\",kind=\"server\"} 0",
+        "obs_business_check_up{service=\"http-test\",check=\"orders-roundtrip\"} 0",
+        "http_server_request_duration_seconds_bucket{service=\"http-test\",http_request_method=\"GET\",url_scheme=\"http\",http_route=\"/orders/{id}\",http_response_status_code=\"404\",le=\"0.005\"}",
+        "http_client_request_duration_seconds_count{service=\"http-test\",http_request_method=\"GET\",server_address=\"127.0.0.1\"",
     ] {
         assert!(metrics.contains(expected), "missing `{expected}`");
     }
     let events: f64 = metrics
         .lines()
-        .find(|l| l.starts_with("obs_business_events_total{operation=\"get_order\""))
+        .find(|l| {
+            l.starts_with("obs_business_events_total{service=\"http-test\",operation=\"get_order\"")
+        })
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
         .unwrap();
     assert!(events >= 3.0, "one business event per successful order view: {events}");

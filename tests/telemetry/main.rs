@@ -35,6 +35,7 @@ fn env() -> &'static Env {
             .version("1.2.3")
             .environment("test")
             .sampling_ratio(0.1)
+            .keep_traces_slower_than(Duration::from_millis(60))
             .traces_file(Some(&traces))
             .prometheus(Some(metrics))
             .log_writer(lines.clone())
@@ -237,6 +238,30 @@ fn an_unsampled_trace_that_does_not_fail_is_not_exported() {
 }
 
 #[test]
+fn a_trace_with_a_slow_span_is_kept_a_fast_one_is_not() {
+    let slow = remote_parent(false);
+    obs::context::with_remote_parent(&slow, || tracing::info_span!("slow_request")).in_scope(
+        || {
+            tracing::info_span!("slow_query")
+                .in_scope(|| std::thread::sleep(Duration::from_millis(80)));
+        },
+    );
+    let fast = remote_parent(false);
+    obs::context::with_remote_parent(&fast, || tracing::info_span!("fast_request")).in_scope(
+        || {
+            tracing::info_span!("fast_query")
+                .in_scope(|| std::thread::sleep(Duration::from_millis(5)));
+        },
+    );
+    let id = |p: &SpanContext| format!("{:032x}", u128::from_be_bytes(p.trace_id().to_bytes()));
+    let spans = exported();
+    let slow_spans: Vec<&Value> = spans.iter().filter(|s| s["traceId"] == id(&slow)).collect();
+    assert_eq!(slow_spans.len(), 2, "the whole slow trace is kept");
+    assert!(spans.iter().all(|s| s["traceId"] != id(&fast)));
+    assert!(env().telemetry.stats().traces_kept_slow >= 1);
+}
+
+#[test]
 fn a_panic_is_logged_with_its_trace_and_keeps_the_trace() {
     let env = env();
     let parent = remote_parent(false);
@@ -278,7 +303,11 @@ fn a_trace_longer_than_the_cap_is_cut_and_the_cut_is_counted() {
     let body = http_get(env().metrics, "/metrics");
     let dropped = body
         .lines()
-        .find(|l| l.starts_with("obs_spans_dropped_total{reason=\"trace_too_long\"}"))
+        .find(|l| {
+            l.starts_with(
+                "obs_spans_dropped_total{service=\"telemetry-test\",reason=\"trace_too_long\"}",
+            )
+        })
         .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .expect("the drop counter");
     assert!(dropped >= 10, "{dropped}");
@@ -302,18 +331,18 @@ fn the_prometheus_endpoint_passes_promtool() {
     env.telemetry.flush();
     let body = http_get(env.metrics, "/metrics");
     for expected in [
-        "function_calls_total{function=\"scraped\",module=\"telemetry\",result=\"ok\"} 2",
-        "function_calls_total{function=\"scraped\",module=\"telemetry\",result=\"error\"} 1",
-        "function_calls_duration_seconds_bucket{function=\"scraped\",module=\"telemetry\",le=\"0.005\"} 3",
-        "function_calls_concurrent{function=\"scraped\",module=\"telemetry\"} 0",
-        "function_calls_total{function=\"labelled\",module=\"telemetry\",tier=\"gold\",shard=\"3\",result=\"ok\"} 1",
+        "function_calls_total{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\",result=\"ok\"} 2",
+        "function_calls_total{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\",result=\"error\"} 1",
+        "function_calls_duration_seconds_bucket{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\",le=\"0.005\"} 3",
+        "function_calls_concurrent{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\"} 0",
+        "function_calls_total{service=\"telemetry-test\",function=\"labelled\",module=\"telemetry\",tier=\"gold\",shard=\"3\",result=\"ok\"} 1",
         "# HELP function_calls_total",
         "# TYPE function_calls_duration_seconds histogram",
         "process_resident_memory_bytes",
         "process_cpu_utilization_ratio",
         "process_open_fds",
-        "system_filesystem_utilization_ratio{mountpoint=",
-        "obs_traces_total{decision=\"kept_failed\"}",
+        "system_filesystem_utilization_ratio{service=\"telemetry-test\",mountpoint=",
+        "obs_traces_total{service=\"telemetry-test\",decision=\"kept_failed\"}",
     ] {
         assert!(body.contains(expected), "missing `{expected}` in\n{body}");
     }

@@ -132,6 +132,7 @@ where
         };
         let trace = record.trace.clone();
         let failed = record.failed();
-        trace.span_ended(failed, || record.into_span_data(&self.scope), &self.pipeline);
+        let duration = record.start.elapsed().unwrap_or_default();
+        trace.span_ended(failed, duration, || record.into_span_data(&self.scope), &self.pipeline);
     }
 }

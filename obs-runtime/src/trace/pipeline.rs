@@ -12,6 +12,7 @@ pub(crate) struct Counters {
     pub(crate) traces_kept_sampled: AtomicU64,
     pub(crate) traces_kept_parent: AtomicU64,
     pub(crate) traces_kept_failed: AtomicU64,
+    pub(crate) traces_kept_slow: AtomicU64,
     pub(crate) traces_dropped: AtomicU64,
     pub(crate) traces_overflow: AtomicU64,
     pub(crate) spans_trace_too_long: AtomicU64,
@@ -27,6 +28,7 @@ impl Counters {
             traces_kept_sampled: Self::get(&self.traces_kept_sampled),
             traces_kept_parent: Self::get(&self.traces_kept_parent),
             traces_kept_failed: Self::get(&self.traces_kept_failed),
+            traces_kept_slow: Self::get(&self.traces_kept_slow),
             traces_dropped: Self::get(&self.traces_dropped),
             traces_overflow: Self::get(&self.traces_overflow),
             spans_trace_too_long: Self::get(&self.spans_trace_too_long),
@@ -52,6 +54,8 @@ pub struct PipelineStats {
     pub traces_kept_parent: u64,
     /// Traces exported because a span in them failed.
     pub traces_kept_failed: u64,
+    /// Traces exported because a span in them was slower than `keep_traces_slower_than`.
+    pub traces_kept_slow: u64,
     /// Traces not exported.
     pub traces_dropped: u64,
     /// Traces not buffered because too many were already buffering.
@@ -95,6 +99,7 @@ impl Pipeline {
             ("kept_sampled", &c.traces_kept_sampled),
             ("kept_parent", &c.traces_kept_parent),
             ("kept_failed", &c.traces_kept_failed),
+            ("kept_slow", &c.traces_kept_slow),
             ("dropped", &c.traces_dropped),
             ("dropped_overflow", &c.traces_overflow),
         ] {

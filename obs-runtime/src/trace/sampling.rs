@@ -49,6 +49,8 @@ pub(crate) struct Policy {
     pub(crate) keep_failed: bool,
     pub(crate) max_spans_per_trace: usize,
     pub(crate) max_traces_in_flight: usize,
+    /// Keep a trace in which a span lasted longer than this.
+    pub(crate) keep_slower_than: Option<std::time::Duration>,
 }
 
 impl Policy {
@@ -112,6 +114,8 @@ pub(crate) struct LocalTrace {
     failed: AtomicBool,
     /// Set once the trace is known to be exported.
     exporting: AtomicBool,
+    /// A span lasted longer than the policy's `keep_slower_than`.
+    slow: AtomicBool,
     buffer: Mutex<Vec<SpanData>>,
     /// Request context, shown in every log line of the trace.
     pub(crate) request_id: OnceLock<String>,
@@ -146,6 +150,7 @@ impl LocalTrace {
             open: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
             exporting: AtomicBool::new(matches!(head, Head::KeepSampled | Head::KeepParent)),
+            slow: AtomicBool::new(false),
             buffer: Mutex::new(Vec::new()),
             request_id: OnceLock::new(),
             user_id: Mutex::new(None),
@@ -168,15 +173,20 @@ impl LocalTrace {
         self.failed.store(true, Ordering::Relaxed);
     }
 
-    /// A span of this trace ended. `span` is built only if the trace may be exported.
+    /// A span of this trace ended after `duration`. `span` is built only if the trace may be
+    /// exported.
     pub(crate) fn span_ended(
         &self,
         failed: bool,
+        duration: std::time::Duration,
         span: impl FnOnce() -> SpanData,
         pipeline: &Pipeline,
     ) {
         if failed {
             self.failed.store(true, Ordering::Relaxed);
+        }
+        if pipeline.policy.keep_slower_than.is_some_and(|limit| duration > limit) {
+            self.slow.store(true, Ordering::Relaxed);
         }
         match self.head {
             Head::Drop => {}
@@ -194,7 +204,7 @@ impl LocalTrace {
         if self.exporting.load(Ordering::Relaxed) {
             drop(buffer);
             pipeline.export(span());
-        } else if self.failed.load(Ordering::Relaxed) {
+        } else if self.failed.load(Ordering::Relaxed) || self.slow.load(Ordering::Relaxed) {
             self.exporting.store(true, Ordering::Relaxed);
             let buffered = std::mem::take(&mut *buffer);
             drop(buffer);
@@ -221,15 +231,17 @@ impl LocalTrace {
                 let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
                 let buffered = std::mem::take(&mut *buffer);
                 drop(buffer);
-                if self.failed.load(Ordering::Relaxed) {
+                let (failed, slow) =
+                    (self.failed.load(Ordering::Relaxed), self.slow.load(Ordering::Relaxed));
+                if failed || slow {
                     for span in buffered {
                         pipeline.export(span);
                     }
-                    &counters.traces_kept_failed
-                } else if self.exporting.load(Ordering::Relaxed) {
-                    &counters.traces_kept_failed
-                } else {
-                    &counters.traces_dropped
+                }
+                match (failed, slow || self.exporting.load(Ordering::Relaxed)) {
+                    (true, _) => &counters.traces_kept_failed,
+                    (false, true) => &counters.traces_kept_slow,
+                    (false, false) => &counters.traces_dropped,
                 }
             }
         };
@@ -242,7 +254,13 @@ mod tests {
     use super::*;
 
     fn policy(sampler: Sampler) -> Policy {
-        Policy { sampler, keep_failed: true, max_spans_per_trace: 8, max_traces_in_flight: 8 }
+        Policy {
+            sampler,
+            keep_failed: true,
+            max_spans_per_trace: 8,
+            max_traces_in_flight: 8,
+            keep_slower_than: None,
+        }
     }
 
     #[test]
