@@ -22,8 +22,8 @@ pub use obs_macros::{Redact, golden_signals, observe};
 pub use obs_runtime::pii::{Pii, Redacted, Secret};
 pub use obs_runtime::{
     ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, PipelineStats, ShutdownError,
-    Telemetry, TelemetryBuilder, alerts, config, context, golden, health, init, metrics, names,
-    pii, redact, scrub, traceview,
+    Telemetry, TelemetryBuilder, alerts, config, context, dashboards, golden, health, init,
+    metrics, names, pii, redact, scrub, traceview,
 };
 
 #[cfg(feature = "http")]

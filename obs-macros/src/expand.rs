@@ -291,7 +291,7 @@ fn completion(
     let err = args.err.map(|span| {
         let error = Ident::new("obs_error", Span::mixed_site());
         // Spanned at `err`, so that a return type without a displayable error is reported there.
-        let error_of = respan(quote!(#private::error_of), span);
+        let error_of = respan(quote!(#private::error_of!), span);
         // A binding with the user's `err` token as its span: diagnostics about the value
         // then point at `err` rather than at the whole attribute. The block holds only our
         // code, so the binding cannot clash with a user's name.

@@ -7,7 +7,8 @@ pub use crate::call::Call;
 pub use crate::future::ObservedFuture;
 pub use crate::golden::{OPERATIONS, Objective, Operation};
 pub use crate::outcome::{
-    ErrorOf, Returned, Verdict, VerdictOfHttp, VerdictOfResult, VerdictOfValue,
+    ErrorOf, ErrorOfAny, ErrorOfHttp, Returned, Verdict, VerdictOfHttp, VerdictOfResult,
+    VerdictOfValue, into_error,
 };
 pub use crate::pii::{MASK, Redacted, field_named_like_pii};
 pub use crate::record::{
@@ -32,11 +33,15 @@ pub fn run<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
-/// The error of `value`, for `#[observe(err)]`.
-#[inline]
-pub fn error_of<R: ErrorOf>(value: &R) -> Option<&dyn core::fmt::Display> {
-    value.error_of()
+/// The error of a returned value, for `#[observe(err)]` (see `outcome.rs`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_error_of {
+    ($value:expr) => {
+        $crate::__private::into_error((&&$crate::__private::Returned($value)).obs_error())
+    };
 }
+pub use crate::__obs_error_of as error_of;
 
 /// How `value` ended the call: `Err(_)` is an error, anything else is ok.
 #[doc(hidden)]

@@ -10,6 +10,7 @@ mod call;
 mod clock;
 pub mod config;
 pub mod context;
+pub mod dashboards;
 mod error;
 mod future;
 pub mod golden;

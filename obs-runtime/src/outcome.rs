@@ -154,20 +154,22 @@ mod http_verdicts {
         }
     }
 
-    impl<B, E> VerdictOfHttp for &&Returned<'_, Result<Response<B>, E>> {
+    /// `Err((status, message))`, axum's most common error: a 5xx is an error, a 4xx is the
+    /// client's, not the operation's.
+    impl<T, M> VerdictOfHttp for &&Returned<'_, Result<T, (StatusCode, M)>> {
         fn obs_verdict(&self) -> Verdict {
             match self.0 {
-                Ok(response) => of_status(response.status()),
-                Err(_) => Verdict::error(std::any::type_name::<E>()),
+                Ok(_) => Verdict::OK,
+                Err((status, _)) => of_status(*status),
             }
         }
     }
 
-    impl<T, E> VerdictOfHttp for &&Returned<'_, Result<(StatusCode, T), E>> {
+    impl<T> VerdictOfHttp for &&Returned<'_, Result<T, StatusCode>> {
         fn obs_verdict(&self) -> Verdict {
             match self.0 {
-                Ok((status, _)) => of_status(*status),
-                Err(_) => Verdict::error(std::any::type_name::<E>()),
+                Ok(_) => Verdict::OK,
+                Err(status) => of_status(*status),
             }
         }
     }
@@ -219,6 +221,66 @@ impl<T, E: fmt::Display> ErrorOf for Result<T, E> {
     }
 }
 
+/// The error `err` records, chosen like the verdict: `(&&Returned(&value)).obs_error()`. An
+/// HTTP error `Err((status, message))` gives its message ([`ErrorOfHttp`]); any other value
+/// must be a `Result` whose error is `Display` ([`ErrorOf`], checked by [`into_error`] in the
+/// user's code, so that its diagnostic is the one shown).
+#[doc(hidden)]
+pub struct ErrorValue<'a>(pub Option<&'a dyn fmt::Display>);
+
+#[doc(hidden)]
+pub struct NeedsErrorOf<'a, R: ?Sized>(pub &'a R);
+
+#[doc(hidden)]
+pub trait IntoError<'a> {
+    fn into_error(self) -> Option<&'a dyn fmt::Display>;
+}
+
+impl<'a> IntoError<'a> for ErrorValue<'a> {
+    #[inline]
+    fn into_error(self) -> Option<&'a dyn fmt::Display> {
+        self.0
+    }
+}
+
+impl<'a, R: ErrorOf + ?Sized> IntoError<'a> for NeedsErrorOf<'a, R> {
+    #[inline]
+    fn into_error(self) -> Option<&'a dyn fmt::Display> {
+        self.0.error_of()
+    }
+}
+
+#[doc(hidden)]
+#[inline]
+pub fn into_error<'a, V: IntoError<'a>>(value: V) -> Option<&'a dyn fmt::Display> {
+    value.into_error()
+}
+
+#[doc(hidden)]
+pub trait ErrorOfHttp<'a> {
+    fn obs_error(&self) -> ErrorValue<'a>;
+}
+
+#[cfg(feature = "http")]
+impl<'a, T, M: fmt::Display> ErrorOfHttp<'a> for &Returned<'a, Result<T, (http::StatusCode, M)>> {
+    #[inline]
+    fn obs_error(&self) -> ErrorValue<'a> {
+        ErrorValue(self.0.as_ref().err().map(|(_, message)| message as &dyn fmt::Display))
+    }
+}
+
+#[doc(hidden)]
+pub trait ErrorOfAny<'a, R: ?Sized> {
+    fn obs_error(&self) -> NeedsErrorOf<'a, R>;
+}
+
+impl<'a, R: ?Sized> ErrorOfAny<'a, R> for Returned<'a, R> {
+    #[inline]
+    fn obs_error(&self) -> NeedsErrorOf<'a, R> {
+        NeedsErrorOf(self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,10 +312,16 @@ mod tests {
             crate::__obs_verdict!(&(StatusCode::BAD_GATEWAY, "down")),
             Verdict::error("502")
         );
-        let ok: Result<Response<()>, String> = Ok(Response::new(()));
-        assert_eq!(crate::__obs_verdict!(&ok), Verdict::OK);
-        let failed: Result<Response<()>, String> = Err("x".into());
-        assert_eq!(crate::__obs_verdict!(&failed), Verdict::error("alloc::string::String"));
+        let not_found: Result<u8, (StatusCode, String)> =
+            Err((StatusCode::NOT_FOUND, "no order".into()));
+        assert_eq!(crate::__obs_verdict!(&not_found), Verdict::OK, "the client's error");
+        let bad_gateway: Result<u8, (StatusCode, String)> =
+            Err((StatusCode::BAD_GATEWAY, "db".into()));
+        assert_eq!(crate::__obs_verdict!(&bad_gateway), Verdict::error("502"));
+        let unavailable: Result<u8, StatusCode> = Err(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(crate::__obs_verdict!(&unavailable), Verdict::error("503"));
+        let other: Result<u8, String> = Err("x".into());
+        assert_eq!(crate::__obs_verdict!(&other), Verdict::error("alloc::string::String"));
     }
 
     #[test]

@@ -261,6 +261,7 @@ pub mod recording {
         RecordDebug as _, RecordDebugOnly as _, RecordDisplay as _, RecordOpaque as _,
         RecordPii as _, RecordPiiSigil as _, RecordPrimitive as _,
     };
+    pub use crate::outcome::{ErrorOfAny as _, ErrorOfHttp as _};
 }
 
 #[cfg(test)]
