@@ -212,6 +212,9 @@ pub fn rules(operations: &[Operation], options: &AlertOptions) -> Result<RuleFil
     ];
 
     let mut objectives = Vec::new();
+    // The link order of the operations varies between builds: sort, so that the file is stable.
+    let mut operations: Vec<&Operation> = operations.iter().collect();
+    operations.sort_by_key(|op| (op.name, op.module, op.function));
     for op in operations {
         let name = &op.name;
         if let Some(event) = op.business_event {

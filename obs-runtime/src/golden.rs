@@ -70,7 +70,8 @@ pub struct Operation {
 #[linkme::distributed_slice]
 pub static OPERATIONS: [Operation];
 
-/// Every operation declared with `#[golden_signals]` in the program, called or not.
+/// Every operation declared with `#[golden_signals]` in the program, called or not, in link
+/// order (which varies between builds: sort them for stable output).
 pub fn operations() -> &'static [Operation] {
     &OPERATIONS
 }
