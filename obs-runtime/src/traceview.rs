@@ -2,9 +2,11 @@
 //! behind `obs trace --slowest`, `obs trace --failed` and `obs trace <trace id>`.
 //!
 //! ```
-//! let line = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}}]},
-//!   "scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"GET /orders",
-//!   "startTimeUnixNano":"1000000","endTimeUnixNano":"5000000","status":{}}]}]}]}"#;
+//! let line = concat!(
+//!     r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}}]},"#,
+//!     r#""scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","#,
+//!     r#""name":"GET /orders","startTimeUnixNano":"1000000","endTimeUnixNano":"5000000","status":{}}]}]}]}"#,
+//! );
 //! let traces = obs_runtime::traceview::parse(line).unwrap();
 //! assert_eq!(traces[0].duration_ms(), 4.0);
 //! print!("{}", traces[0].render(&obs_runtime::traceview::Style::default()));
