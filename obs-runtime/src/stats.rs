@@ -188,9 +188,57 @@ impl Totals {
     }
 }
 
+/// A counter split over cache lines, one per group of threads: adding never contends with
+/// other threads; reading sums the cells. Values wrap, so that a count added on one thread and
+/// subtracted on another still sums right.
+#[derive(Debug)]
+pub(crate) struct Striped {
+    cells: [Padded; 16],
+}
+
+#[derive(Debug)]
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+impl Striped {
+    pub(crate) const fn new() -> Self {
+        Striped { cells: [const { Padded(AtomicU64::new(0)) }; 16] }
+    }
+
+    #[inline]
+    pub(crate) fn add(&self, n: u64) {
+        self.cells[thread_index() & 15].0.fetch_add(n, Relaxed);
+    }
+
+    #[inline]
+    pub(crate) fn sub(&self, n: u64) {
+        self.cells[thread_index() & 15].0.fetch_sub(n, Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.cells.iter().fold(0u64, |total, cell| total.wrapping_add(cell.0.load(Relaxed)))
+    }
+}
+
+impl Default for Striped {
+    fn default() -> Self {
+        Striped::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn striped_counts_add_up_across_threads() {
+        let counter = Striped::new();
+        std::thread::scope(|s| {
+            s.spawn(|| (0..1000).for_each(|_| counter.add(1)));
+            s.spawn(|| (0..400).for_each(|_| counter.sub(1)));
+        });
+        assert_eq!(counter.get(), 600);
+    }
 
     #[test]
     fn bounds_are_inclusive_upper_limits() {

@@ -306,6 +306,9 @@ impl TelemetryBuilder {
             },
             counters,
             queue,
+            scope: opentelemetry::InstrumentationScope::builder("obs")
+                .with_version(env!("CARGO_PKG_VERSION"))
+                .build(),
         });
 
         let logger_provider = match &config.otlp {

@@ -9,7 +9,6 @@ use super::pipeline::Counters;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -82,7 +81,7 @@ impl ExportQueue {
         match self.spans.try_send(span) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                counters.spans_queue_full.fetch_add(1, Ordering::Relaxed);
+                counters.spans_queue_full.add(1)
             }
         }
     }
@@ -177,12 +176,11 @@ impl Worker {
         let n = spans.len() as u64;
         let counters = &self.counters;
         match self.sink.export(spans) {
-            Ok(()) => {
-                counters.spans_exported.fetch_add(n, Ordering::Relaxed);
-            }
+            Ok(()) => counters.spans_exported.add(n),
             Err(error) => {
-                counters.spans_export_failed.fetch_add(n, Ordering::Relaxed);
-                let failures = counters.export_failures.fetch_add(1, Ordering::Relaxed);
+                counters.spans_export_failed.add(n);
+                let failures = counters.export_failures.get();
+                counters.export_failures.add(1);
                 // Say so on stderr, not through tracing (which would feed this pipeline), and
                 // not on every failure while a collector is down.
                 if failures.is_power_of_two() || failures == 0 {

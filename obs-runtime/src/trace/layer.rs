@@ -3,7 +3,6 @@
 use super::pipeline::Pipeline;
 use super::sampling::LocalTrace;
 use super::span::{SpanFields, SpanRecord};
-use opentelemetry::InstrumentationScope;
 use opentelemetry::trace::{Link, SpanContext, SpanId, TraceId, TraceState};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -39,14 +38,11 @@ fn take_remote_parent() -> Option<SpanContext> {
 /// Records spans and their events for the trace pipeline.
 pub(crate) struct ObsLayer {
     pipeline: Arc<Pipeline>,
-    scope: InstrumentationScope,
 }
 
 impl ObsLayer {
     pub(crate) fn new(pipeline: Arc<Pipeline>) -> Self {
-        let scope =
-            InstrumentationScope::builder("obs").with_version(env!("CARGO_PKG_VERSION")).build();
-        ObsLayer { pipeline, scope }
+        ObsLayer { pipeline }
     }
 
     /// The record of a span that has no local parent: a new trace, or the continuation of a
@@ -64,7 +60,7 @@ impl ObsLayer {
             }
         };
         let head = self.pipeline.policy.decide(trace_id, remote_sampled);
-        let trace = Arc::new(LocalTrace::new(trace_id, state, head, &self.pipeline));
+        let trace = Arc::new(LocalTrace::new(trace_id, state, head));
         SpanRecord::new(trace, parent, remote_sampled.is_some(), name)
     }
 }
@@ -127,12 +123,11 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
+        let Some(mut record) = span.extensions_mut().remove::<SpanRecord>() else {
             return;
         };
+        record.end = crate::clock::wall_now();
         let trace = record.trace.clone();
-        let failed = record.failed();
-        let duration = record.start.elapsed().unwrap_or_default();
-        trace.span_ended(failed, duration, || record.into_span_data(&self.scope), &self.pipeline);
+        trace.span_ended(record, &self.pipeline);
     }
 }

@@ -3,23 +3,24 @@
 
 use super::export::ExportQueue;
 use super::sampling::Policy;
-use opentelemetry_sdk::trace::SpanData;
-use std::sync::atomic::{AtomicU64, Ordering};
+use super::span::SpanRecord;
+use crate::stats::Striped;
+use opentelemetry::InstrumentationScope;
 
 /// What the trace pipeline did, since the process started.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) traces_kept_sampled: AtomicU64,
-    pub(crate) traces_kept_parent: AtomicU64,
-    pub(crate) traces_kept_failed: AtomicU64,
-    pub(crate) traces_kept_slow: AtomicU64,
-    pub(crate) traces_dropped: AtomicU64,
-    pub(crate) traces_overflow: AtomicU64,
-    pub(crate) spans_trace_too_long: AtomicU64,
-    pub(crate) spans_queue_full: AtomicU64,
-    pub(crate) spans_export_failed: AtomicU64,
-    pub(crate) spans_exported: AtomicU64,
-    pub(crate) export_failures: AtomicU64,
+    pub(crate) traces_kept_sampled: Striped,
+    pub(crate) traces_kept_parent: Striped,
+    pub(crate) traces_kept_failed: Striped,
+    pub(crate) traces_kept_slow: Striped,
+    pub(crate) traces_dropped: Striped,
+    pub(crate) traces_overflow: Striped,
+    pub(crate) spans_trace_too_long: Striped,
+    pub(crate) spans_queue_full: Striped,
+    pub(crate) spans_export_failed: Striped,
+    pub(crate) spans_exported: Striped,
+    pub(crate) export_failures: Striped,
 }
 
 impl Counters {
@@ -39,8 +40,8 @@ impl Counters {
         }
     }
 
-    pub(crate) fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
+    pub(crate) fn get(counter: &Striped) -> u64 {
+        counter.get()
     }
 }
 
@@ -76,16 +77,16 @@ pub(crate) struct Pipeline {
     pub(crate) policy: Policy,
     pub(crate) counters: std::sync::Arc<Counters>,
     pub(crate) queue: Option<ExportQueue>,
+    pub(crate) scope: InstrumentationScope,
 }
 
 impl Pipeline {
-    /// Queues a span for export; never blocks. A full queue drops the span and counts it.
-    pub(crate) fn export(&self, span: SpanData) {
+    /// Converts a finished span to OpenTelemetry's form and queues it for export; never blocks.
+    /// A full queue drops the span and counts it.
+    pub(crate) fn export(&self, span: SpanRecord) {
         match &self.queue {
-            Some(queue) => queue.push(span, &self.counters),
-            None => {
-                self.counters.spans_queue_full.fetch_add(1, Ordering::Relaxed);
-            }
+            Some(queue) => queue.push(span.into_span_data(&self.scope), &self.counters),
+            None => self.counters.spans_queue_full.add(1),
         }
     }
 }

@@ -13,9 +13,10 @@
 //! every service's spans.
 
 use super::pipeline::Pipeline;
+use super::span::SpanRecord;
 use crate::config::{RootSampler, Sampler};
+use crate::stats::Striped;
 use opentelemetry::trace::{TraceFlags, TraceId, TraceState};
-use opentelemetry_sdk::trace::SpanData;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -96,12 +97,13 @@ pub(crate) fn ratio_chooses(trace_id: TraceId, ratio: f64) -> bool {
     x < (ratio * (1u64 << 63) as f64) as u64
 }
 
-/// Undecided traces currently buffering, across the process.
-static BUFFERING: AtomicUsize = AtomicUsize::new(0);
+/// Undecided traces currently buffering, across the process (striped: traces start and end
+/// on every thread).
+static BUFFERING: Striped = Striped::new();
 
 /// Traces being buffered right now.
 pub(crate) fn traces_buffering() -> usize {
-    BUFFERING.load(Ordering::Relaxed)
+    BUFFERING.get() as usize
 }
 
 /// What the process knows of one trace: shared by every local span of it.
@@ -109,14 +111,20 @@ pub(crate) struct LocalTrace {
     pub(crate) trace_id: TraceId,
     pub(crate) trace_state: TraceState,
     pub(crate) head: Head,
-    /// The remote parent's sampled flag, if the trace came from another service.
     open: AtomicUsize,
     failed: AtomicBool,
-    /// Set once the trace is known to be exported.
-    exporting: AtomicBool,
     /// A span lasted longer than the policy's `keep_slower_than`.
     slow: AtomicBool,
-    buffer: Mutex<Vec<SpanData>>,
+    /// Set once the trace is known to be exported.
+    exporting: AtomicBool,
+    /// Set once a span waits in `buffer` (the trace then counts in `BUFFERING`).
+    buffering: AtomicBool,
+    /// Set when the process buffers too many traces to hold this one: its spans are dropped.
+    overflow: AtomicBool,
+    /// Finished spans of an undecided trace, kept as obs's records: they become OpenTelemetry
+    /// spans only if the trace is exported. (Each holds an `Arc` back to this trace: the cycle
+    /// lasts until `release`, which empties the buffer.)
+    buffer: Mutex<Vec<SpanRecord>>,
     /// Request context, shown in every log line of the trace.
     pub(crate) request_id: OnceLock<String>,
     pub(crate) user_id: Mutex<Option<String>>,
@@ -126,31 +134,18 @@ pub(crate) struct LocalTrace {
 }
 
 impl LocalTrace {
-    /// A trace whose head decision is `head`. An undecided trace takes one of the buffering
-    /// slots, or, when none is left, is decided by the ratio alone (dropped).
-    pub(crate) fn new(
-        trace_id: TraceId,
-        trace_state: TraceState,
-        head: Head,
-        pipeline: &Pipeline,
-    ) -> Self {
-        let head = if head == Head::Tail
-            && BUFFERING.fetch_add(1, Ordering::Relaxed) >= pipeline.policy.max_traces_in_flight
-        {
-            BUFFERING.fetch_sub(1, Ordering::Relaxed);
-            pipeline.counters.traces_overflow.fetch_add(1, Ordering::Relaxed);
-            Head::Drop
-        } else {
-            head
-        };
+    /// A trace whose head decision is `head`.
+    pub(crate) fn new(trace_id: TraceId, trace_state: TraceState, head: Head) -> Self {
         LocalTrace {
             trace_id,
             trace_state,
             head,
             open: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
-            exporting: AtomicBool::new(matches!(head, Head::KeepSampled | Head::KeepParent)),
             slow: AtomicBool::new(false),
+            exporting: AtomicBool::new(matches!(head, Head::KeepSampled | Head::KeepParent)),
+            buffering: AtomicBool::new(false),
+            overflow: AtomicBool::new(false),
             buffer: Mutex::new(Vec::new()),
             request_id: OnceLock::new(),
             user_id: Mutex::new(None),
@@ -173,24 +168,18 @@ impl LocalTrace {
         self.failed.store(true, Ordering::Relaxed);
     }
 
-    /// A span of this trace ended after `duration`. `span` is built only if the trace may be
-    /// exported.
-    pub(crate) fn span_ended(
-        &self,
-        failed: bool,
-        duration: std::time::Duration,
-        span: impl FnOnce() -> SpanData,
-        pipeline: &Pipeline,
-    ) {
-        if failed {
+    /// A span of this trace ended.
+    pub(crate) fn span_ended(&self, span: SpanRecord, pipeline: &Pipeline) {
+        if span.failed() {
             self.failed.store(true, Ordering::Relaxed);
         }
+        let duration = span.end.duration_since(span.start).unwrap_or_default();
         if pipeline.policy.keep_slower_than.is_some_and(|limit| duration > limit) {
             self.slow.store(true, Ordering::Relaxed);
         }
         match self.head {
-            Head::Drop => {}
-            Head::KeepSampled | Head::KeepParent => pipeline.export(span()),
+            Head::Drop => drop(span),
+            Head::KeepSampled | Head::KeepParent => pipeline.export(span),
             Head::Tail => self.buffer_or_export(span, pipeline),
         }
         // AcqRel: the last span to end sees every push made before the others ended.
@@ -199,23 +188,51 @@ impl LocalTrace {
         }
     }
 
-    fn buffer_or_export(&self, span: impl FnOnce() -> SpanData, pipeline: &Pipeline) {
+    fn keep(&self) -> bool {
+        self.failed.load(Ordering::Relaxed) || self.slow.load(Ordering::Relaxed)
+    }
+
+    fn buffer_or_export(&self, span: SpanRecord, pipeline: &Pipeline) {
+        // The last span of a trace with nothing buffered (often the only one): decided here,
+        // without the buffer.
+        if !self.buffering.load(Ordering::Relaxed)
+            && !self.exporting.load(Ordering::Relaxed)
+            && self.open.load(Ordering::Relaxed) == 1
+        {
+            if self.keep() {
+                self.exporting.store(true, Ordering::Relaxed);
+                pipeline.export(span);
+            }
+            return;
+        }
         let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
         if self.exporting.load(Ordering::Relaxed) {
             drop(buffer);
-            pipeline.export(span());
-        } else if self.failed.load(Ordering::Relaxed) || self.slow.load(Ordering::Relaxed) {
+            pipeline.export(span);
+        } else if self.keep() {
             self.exporting.store(true, Ordering::Relaxed);
             let buffered = std::mem::take(&mut *buffer);
             drop(buffer);
             for span in buffered {
                 pipeline.export(span);
             }
-            pipeline.export(span());
+            pipeline.export(span);
+        } else if self.overflow.load(Ordering::Relaxed) {
+            pipeline.counters.spans_trace_too_long.add(1);
         } else if buffer.len() < pipeline.policy.max_spans_per_trace {
-            buffer.push(span());
+            if !self.buffering.swap(true, Ordering::Relaxed) {
+                // The trace starts buffering: it takes a slot, if one is left.
+                if BUFFERING.get() as usize >= pipeline.policy.max_traces_in_flight {
+                    self.buffering.store(false, Ordering::Relaxed);
+                    self.overflow.store(true, Ordering::Relaxed);
+                    pipeline.counters.spans_trace_too_long.add(1);
+                    return;
+                }
+                BUFFERING.add(1);
+            }
+            buffer.push(span);
         } else {
-            pipeline.counters.spans_trace_too_long.fetch_add(1, Ordering::Relaxed);
+            pipeline.counters.spans_trace_too_long.add(1);
         }
     }
 
@@ -227,25 +244,32 @@ impl LocalTrace {
             Head::KeepParent => &counters.traces_kept_parent,
             Head::Drop => &counters.traces_dropped,
             Head::Tail => {
-                BUFFERING.fetch_sub(1, Ordering::Relaxed);
-                let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-                let buffered = std::mem::take(&mut *buffer);
-                drop(buffer);
-                let (failed, slow) =
-                    (self.failed.load(Ordering::Relaxed), self.slow.load(Ordering::Relaxed));
-                if failed || slow {
+                if self.buffering.swap(false, Ordering::Relaxed) {
+                    BUFFERING.sub(1);
+                }
+                let buffered = std::mem::take(
+                    &mut *self.buffer.lock().unwrap_or_else(PoisonError::into_inner),
+                );
+                let keep = self.keep();
+                if keep {
                     for span in buffered {
                         pipeline.export(span);
                     }
                 }
-                match (failed, slow || self.exporting.load(Ordering::Relaxed)) {
+                match (
+                    self.failed.load(Ordering::Relaxed),
+                    keep || self.exporting.load(Ordering::Relaxed),
+                ) {
                     (true, _) => &counters.traces_kept_failed,
                     (false, true) => &counters.traces_kept_slow,
+                    (false, false) if self.overflow.load(Ordering::Relaxed) => {
+                        &counters.traces_overflow
+                    }
                     (false, false) => &counters.traces_dropped,
                 }
             }
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        counter.add(1);
     }
 }
 

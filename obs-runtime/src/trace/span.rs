@@ -32,6 +32,8 @@ pub(crate) struct SpanRecord {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     pub(crate) start: SystemTime,
+    /// Set when the span closes.
+    pub(crate) end: SystemTime,
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) dropped_attributes: u32,
     pub(crate) events: Vec<Event>,
@@ -55,7 +57,8 @@ impl SpanRecord {
             parent_is_remote,
             name: Cow::Borrowed(name),
             kind: SpanKind::Internal,
-            start: SystemTime::now(),
+            start: crate::clock::wall_now(),
+            end: SystemTime::UNIX_EPOCH,
             attributes: Vec::new(),
             dropped_attributes: 0,
             events: Vec::new(),
@@ -114,7 +117,7 @@ impl SpanRecord {
         attributes.push(KeyValue::new("level", event.metadata().level().as_str()));
         attributes.push(KeyValue::new("target", event.metadata().target().to_owned()));
         let name = fields.message.unwrap_or_else(|| event.metadata().name().to_owned());
-        self.events.push(Event::new(name, SystemTime::now(), attributes, 0));
+        self.events.push(Event::new(name, crate::clock::wall_now(), attributes, 0));
     }
 
     /// The exported form of the span, ending now, with personal data scrubbed from every text
@@ -156,7 +159,7 @@ impl SpanRecord {
             span_kind: self.kind,
             name: self.name,
             start_time: self.start,
-            end_time: SystemTime::now(),
+            end_time: self.end,
             attributes: self.attributes,
             dropped_attributes_count: self.dropped_attributes,
             events,
