@@ -92,23 +92,37 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     let site = Ident::new("OBS_SITE", Span::mixed_site());
     let labels = args.labels.iter().flatten().map(|(k, v)| quote!((#k, #v)));
     let labels = quote!(&[#(#labels),*]);
+    let field_names = recorded.iter().map(|Recorded { name, .. }| name);
+    let site_new = quote! {
+        #private::Site::new(#name, #function, ::core::module_path!(), #target, #level, &[#(#field_names),*], #labels)
+    };
     let (operation, site_new) = match &args.golden {
-        None => {
-            (None, quote!(#private::Site::new(#name, #function, ::core::module_path!(), #labels)))
-        }
+        None => (None, site_new),
         Some(golden) => {
             let op = Ident::new("OBS_OPERATION", Span::mixed_site());
             let declaration = operation_declaration(golden, &op, &function, &private);
-            let site = quote!(#private::Site::golden(#name, #function, ::core::module_path!(), #labels, &#op));
-            (Some(declaration), site)
+            (Some(declaration), quote!(#site_new.golden(&#op)))
         }
     };
-    let prelude = quote! {
+    // The call starts on obs's own span path (its fields passed as values) or with a
+    // `tracing` span, as the runtime decides (see `obs_runtime::__private::mode`).
+    let values = recorded.iter().map(|Recorded { value, .. }| value);
+    let native_call =
+        quote!(#private::Call::native(&#site, &[#(&#values as &dyn #tracing::Value),*]));
+    let tracing_call = quote!(#private::Call::start(&#site, #span));
+    let declarations = quote! {
         #operation
         static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
-        let #call = #private::Call::start(&#site, #span);
+    };
+    let prelude = quote! {
+        #declarations
+        let #call = match #private::mode(#level) {
+            #private::Mode::Native => #native_call,
+            #private::Mode::Tracing => #tracing_call,
+            #private::Mode::Off => #private::Call::start(&#site, #tracing::Span::none()),
+        };
     };
 
     let return_type = match (&shape, &sig.output) {
@@ -150,30 +164,27 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     };
 
     let body_fn = Ident::new("obs_body", Span::mixed_site());
-    let active = Ident::new("obs_active", Span::mixed_site());
-    let span_var = Ident::new("obs_span", Span::mixed_site());
     // When no metrics are collected and no subscriber listens at this level, the function runs
     // its body directly: a cost of two loads per call. The body is written once either way; the
-    // span is made first because it records the arguments the body then takes.
-    let checked_span = quote! {
-        #operation
-        static #site: #private::Site = #site_new;
-        #[allow(unused_imports)]
-        use #private::recording::*;
-        let #active = #private::is_active(#level);
-        let #span_var = if #active { #span } else { #private::tracing::Span::none() };
+    // call starts first because its span records the arguments the body then takes.
+    let checked_call = quote! {
+        #declarations
+        let #call = match #private::mode(#level) {
+            #private::Mode::Native => ::core::option::Option::Some(#native_call),
+            #private::Mode::Tracing => ::core::option::Option::Some(#tracing_call),
+            #private::Mode::Off => ::core::option::Option::None,
+        };
     };
     let new_body = match shape {
         Shape::Sync => {
             let run = quote!(#private::run(#body_fn));
             quote! {
-                #checked_span
+                #checked_call
                 let #body_fn = move || { #inference_hint #body };
-                if !#active {
+                let ::core::option::Option::Some(#call) = #call else {
                     return #run;
-                }
-                let #call = #private::Call::start(&#site, #span_var);
-                let #entered = #call.span().enter();
+                };
+                let #entered = #call.enter();
                 let #ret = #run;
                 {
                     let #ret = &#ret;
@@ -183,12 +194,11 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             }
         }
         Shape::AsyncFn => quote! {
-            #checked_span
+            #checked_call
             let #body_fn = async move { #inference_hint #body };
-            if !#active {
+            let ::core::option::Option::Some(#call) = #call else {
                 return #body_fn.await;
-            }
-            let #call = #private::Call::start(&#site, #span_var);
+            };
             #private::ObservedFuture::new(#call, #body_fn, #on_complete).await
         },
         // No fast path: the function must return one future type either way, and creating a
@@ -200,7 +210,7 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             quote! {
                 #prelude
                 let #future = {
-                    let #entered = #call.span().enter();
+                    let #entered = #call.enter();
                     #[allow(clippy::redundant_closure_call)]
                     (move || #body)()
                 };
@@ -301,7 +311,7 @@ fn completion(
             let #value = #ret;
             if let ::core::option::Option::Some(#error) = #error_of {
                 #call.record_error(#error);
-                #tracing::event!(target: #target, parent: #call.span(), #tracing::Level::ERROR, "error" = %#error);
+                #tracing::event!(target: #target, #tracing::Level::ERROR, "error" = %#error);
             }
         }
     });
@@ -310,7 +320,7 @@ fn completion(
         let located_ret = located(ret, span);
         let value = quote_spanned!(span=> #value!(*#located_ret));
         quote! {
-            #tracing::event!(target: #target, parent: #call.span(), #level, "return" = #value);
+            #tracing::event!(target: #target, #level, "return" = #value);
         }
     });
     quote! {

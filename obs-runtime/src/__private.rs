@@ -3,7 +3,7 @@
 pub use crate::__obs_debug as debug;
 pub use crate::__obs_display as display;
 pub use crate::__obs_value as value;
-pub use crate::call::Call;
+pub use crate::call::{Call, Entered, Mode, mode};
 pub use crate::future::ObservedFuture;
 pub use crate::golden::{OPERATIONS, Objective, Operation};
 pub use crate::outcome::{
@@ -19,13 +19,6 @@ pub use crate::redact::{hashed, partial};
 pub use crate::site::Site;
 pub use linkme;
 pub use tracing;
-
-/// Whether an observed call at `level` has anything to record: metrics are collected, or a
-/// subscriber may be interested in spans at this level. One or two relaxed loads.
-#[inline]
-pub fn is_active(level: tracing::Level) -> bool {
-    crate::metrics::is_collecting() || tracing::level_enabled!(level)
-}
 
 /// Runs the body closure of a sync function (called by value, so it needs no `mut` binding).
 #[inline(always)]

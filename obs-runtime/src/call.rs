@@ -3,6 +3,7 @@
 use crate::outcome::{Outcome, Verdict};
 use crate::site::Site;
 use crate::stats::Stats;
+use crate::trace::{current, native};
 use crate::{clock, metrics};
 use std::cell::Cell;
 use std::fmt;
@@ -13,37 +14,96 @@ pub(crate) const STATUS_CODE: &str = "otel.status_code";
 pub(crate) const STATUS_DESCRIPTION: &str = "otel.status_description";
 pub(crate) const ERROR_TYPE: &str = "error.type";
 
+/// How an observed call is traced.
+enum Traced {
+    /// Not at all (filtered out, or nothing listens).
+    Off,
+    /// By a `tracing` span.
+    Tracing(Span),
+    /// By obs's own span (see `trace::native`), whose record lives here while the call runs.
+    Native(Box<current::Slot>),
+}
+
 /// An observed call. Created before the body runs; [`Call::complete`] records how it ended.
 ///
 /// Dropped without `complete` (a panic unwinding through it, or a future dropped early) it
 /// records `panic` or `cancelled`, so the in-flight gauge always returns to its value.
 #[doc(hidden)]
 pub struct Call {
-    span: Span,
+    traced: Traced,
     business_event: bool,
-    timing: Option<(&'static Stats, u64)>,
+    stats: Option<&'static Stats>,
+    start: u64,
     completed: Cell<bool>,
 }
 
+/// Which span path observed calls take right now (see `trace::native`).
+#[doc(hidden)]
+pub enum Mode {
+    /// Nothing to record: run the body directly.
+    Off,
+    /// Make a `tracing` span.
+    Tracing,
+    /// obs's own span.
+    Native,
+}
+
+/// The span path of a call of `site` at `level`: one or two relaxed loads.
+#[doc(hidden)]
+#[inline]
+pub fn mode(level: tracing::Level) -> Mode {
+    if native::is_on() {
+        Mode::Native
+    } else if metrics::is_collecting() || tracing::level_enabled!(level) {
+        Mode::Tracing
+    } else {
+        Mode::Off
+    }
+}
+
+/// The span of a call, entered on this thread while the guard lives.
+#[doc(hidden)]
+pub struct Entered<'a> {
+    _tracing: Option<tracing::span::Entered<'a>>,
+    _native: Option<current::Entered<'a>>,
+}
+
 impl Call {
-    /// Starts a call of `site` inside `span`.
+    /// Starts a call of `site` inside the `tracing` span `span`.
     #[inline]
     pub fn start(site: &'static Site, span: Span) -> Call {
-        let timing = if metrics::is_collecting() {
-            let stats = site.stats();
-            stats.start();
-            Some((stats, clock::now()))
-        } else {
-            None
-        };
-        let business_event = site.operation().is_some_and(|op| op.business_event.is_some());
-        Call { span, business_event, timing, completed: Cell::new(false) }
+        Call::new(site, Traced::Tracing(span), clock::now())
     }
 
-    /// The call's span.
+    /// Starts a call of `site` on obs's own span path, recording `values` (the site's fields).
     #[inline]
-    pub fn span(&self) -> &Span {
-        &self.span
+    pub fn native(site: &'static Site, values: &[&dyn tracing::Value]) -> Call {
+        let start = clock::now();
+        let traced = match native::start(site, values, start) {
+            Some(slot) => Traced::Native(slot),
+            None => Traced::Off,
+        };
+        Call::new(site, traced, start)
+    }
+
+    #[inline]
+    fn new(site: &'static Site, traced: Traced, start: u64) -> Call {
+        let stats = metrics::is_collecting().then(|| site.stats());
+        if let Some(stats) = stats {
+            stats.start();
+        }
+        let business_event = site.operation().is_some_and(|op| op.business_event.is_some());
+        Call { traced, business_event, stats, start, completed: Cell::new(false) }
+    }
+
+    /// Enters the call's span on this thread until the guard is dropped.
+    #[inline]
+    pub fn enter(&self) -> Entered<'_> {
+        match &self.traced {
+            Traced::Off => Entered { _tracing: None, _native: None },
+            Traced::Tracing(span) => Entered { _tracing: Some(span.enter()), _native: None },
+            Traced::Native(slot) => Entered { _tracing: None, _native: Some(current::enter(slot)) },
+        }
     }
 
     /// Records how the call ended.
@@ -56,19 +116,37 @@ impl Call {
 
     /// Records the error's `Display` as the span's status description (`err`).
     pub fn record_error(&self, error: &dyn fmt::Display) {
-        self.span.record(STATUS_DESCRIPTION, tracing::field::display(error));
+        match &self.traced {
+            Traced::Off => {}
+            Traced::Tracing(span) => {
+                span.record(STATUS_DESCRIPTION, tracing::field::display(error));
+            }
+            Traced::Native(slot) => {
+                if let Ok(mut record) = slot.try_borrow_mut()
+                    && let Some(record) = record.as_mut()
+                {
+                    record.status_description = Some(error.to_string());
+                }
+            }
+        }
     }
 
     #[inline]
     fn finish(&self, verdict: Verdict) {
-        if let Some((stats, start)) = self.timing {
-            stats.finish(verdict.outcome, clock::elapsed_ns(start));
+        let end = clock::now();
+        if let Some(stats) = self.stats {
+            stats.finish(verdict.outcome, clock::delta_ns(self.start, end));
             if let Some(golden) = &stats.golden {
                 golden_outcome(golden, verdict, self.business_event);
             }
         }
         if verdict.outcome.is_failure() {
             self.mark_failed(verdict);
+        }
+        if let Traced::Native(slot) = &self.traced
+            && let Ok(mut record) = slot.try_borrow_mut()
+        {
+            native::end(&mut record, end);
         }
     }
 
@@ -87,9 +165,21 @@ impl Call {
     #[cold]
     #[inline(never)]
     fn mark_failed(&self, verdict: Verdict) {
-        self.span.record(STATUS_CODE, "ERROR");
-        if let Some(error_type) = verdict.error_type {
-            self.span.record(ERROR_TYPE, error_type);
+        match &self.traced {
+            Traced::Off => {}
+            Traced::Tracing(span) => {
+                span.record(STATUS_CODE, "ERROR");
+                if let Some(error_type) = verdict.error_type {
+                    span.record(ERROR_TYPE, error_type);
+                }
+            }
+            Traced::Native(slot) => {
+                if let Ok(mut record) = slot.try_borrow_mut()
+                    && let Some(record) = record.as_mut()
+                {
+                    record.fail(verdict.error_type);
+                }
+            }
         }
     }
 }
@@ -109,6 +199,11 @@ impl Drop for Call {
     fn drop(&mut self) {
         if !self.completed.get() {
             self.abandon();
+        }
+        if let Traced::Native(_) = &self.traced
+            && let Traced::Native(slot) = std::mem::replace(&mut self.traced, Traced::Off)
+        {
+            native::recycle(slot);
         }
     }
 }

@@ -5,6 +5,7 @@
 //! twice and scales only the difference.
 
 use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
 static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
 
@@ -23,35 +24,41 @@ pub(crate) fn now() -> u64 {
     clock().raw()
 }
 
-/// Nanoseconds since the raw reading `start`.
+/// Nanoseconds from the raw reading `start` to the raw reading `end`.
 #[inline]
-pub(crate) fn elapsed_ns(start: u64) -> u64 {
-    let clock = clock();
-    clock.delta_as_nanos(start, clock.raw())
+pub(crate) fn delta_ns(start: u64, end: u64) -> u64 {
+    clock().delta_as_nanos(start, end)
 }
 
 thread_local! {
     /// A wall-clock time and the raw reading taken with it, refreshed every second.
-    static WALL_BASE: std::cell::Cell<(std::time::SystemTime, u64)> =
-        std::cell::Cell::new((std::time::SystemTime::UNIX_EPOCH, 0));
+    static WALL_BASE: std::cell::Cell<(SystemTime, u64)> =
+        const { std::cell::Cell::new((SystemTime::UNIX_EPOCH, 0)) };
 }
 
-/// The wall-clock time, for span timestamps: the cheap clock's reading since a wall-clock base
-/// taken at most a second ago on this thread (two `SystemTime::now()` per span cost about as
-/// much as the rest of a dropped span).
+/// The wall-clock time now, for event timestamps.
 #[inline]
-pub(crate) fn wall_now() -> std::time::SystemTime {
+pub(crate) fn wall_now() -> SystemTime {
+    wall_of(now())
+}
+
+/// The wall-clock time of the raw reading `raw`, for span timestamps: the cheap clock's
+/// distance from a wall-clock base taken on this thread at most a second before the latest
+/// reading converted (two `SystemTime::now()` per span would cost about as much as the rest
+/// of a dropped span, and spans keep raw readings until they are exported).
+pub(crate) fn wall_of(raw: u64) -> SystemTime {
     let clock = clock();
-    let raw = clock.raw();
     WALL_BASE.with(|base| {
-        let (wall, at) = base.get();
-        let since = clock.delta_as_nanos(at, raw);
-        if at == 0 || since > 1_000_000_000 {
-            let now = std::time::SystemTime::now();
-            base.set((now, raw));
-            now
+        let (mut wall, mut at) = base.get();
+        if at == 0 || clock.delta_as_nanos(at, raw) > 1_000_000_000 {
+            at = clock.raw();
+            wall = SystemTime::now();
+            base.set((wall, at));
+        }
+        if raw >= at {
+            wall + Duration::from_nanos(clock.delta_as_nanos(at, raw))
         } else {
-            wall + std::time::Duration::from_nanos(since)
+            wall - Duration::from_nanos(clock.delta_as_nanos(raw, at))
         }
     })
 }

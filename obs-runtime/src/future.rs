@@ -38,7 +38,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _entered = this.call.span().enter();
+        let _entered = this.call.enter();
         let output = ready!(this.future.poll(cx));
         if let Some(on_complete) = this.on_complete.take() {
             on_complete(this.call, &output);

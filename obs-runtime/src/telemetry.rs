@@ -331,6 +331,10 @@ impl TelemetryBuilder {
             }
         };
 
+        // obs's own span path for observed functions, unless other layers want to see their
+        // spans (see `trace::native`). Its filter is a second copy of the trace filter.
+        let native_filter = (!config.sdk_disabled && self.layers.is_empty())
+            .then(|| EnvFilter::builder().parse_lossy(&config.trace_filter));
         let trace_layer = (!config.sdk_disabled)
             .then(|| ObsLayer::new(pipeline.clone()).with_filter(trace_filter));
         // An empty `Vec` of layers would answer "never" for every callsite and silence
@@ -347,6 +351,9 @@ impl TelemetryBuilder {
         tracing::subscriber::set_global_default(subscriber)
             .map_err(|_| InitError::SubscriberAlreadySet)?;
         crate::metrics::enable();
+        if let Some(filter) = native_filter {
+            crate::trace::native::install(pipeline.clone(), filter);
+        }
         crate::panic::install();
 
         let background =

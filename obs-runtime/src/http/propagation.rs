@@ -70,17 +70,25 @@ fn well_formed(traceparent: &str) -> bool {
     shape && length_ok && !traceparent.starts_with("ff")
 }
 
-/// Writes the current span's `traceparent`, `tracestate` and `baggage` into outgoing headers.
+/// Writes the current span's `traceparent`, `tracestate` and `baggage` into outgoing headers
+/// (obs's own span of an observed function, or the traced `tracing` span this thread is in).
 pub fn inject(headers: &mut http::HeaderMap) {
-    inject_span(&tracing::Span::current(), headers);
+    if let Some(span_context) = crate::context::current_span_context() {
+        write(span_context, crate::context::current_baggage(), headers);
+    }
 }
 
 /// Writes the trace context of `span` into outgoing headers; nothing when it is not traced.
 pub fn inject_span(span: &tracing::Span, headers: &mut http::HeaderMap) {
-    let Some(span_context) = crate::context::span_context(span) else { return };
+    if let Some(span_context) = crate::context::span_context(span) {
+        write(span_context, crate::context::baggage_of(span), headers);
+    }
+}
+
+fn write(span_context: SpanContext, baggage: Option<String>, headers: &mut http::HeaderMap) {
     let context = opentelemetry::Context::new().with_remote_span_context(span_context);
     TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
-    if let Some(baggage) = crate::context::baggage_of(span)
+    if let Some(baggage) = baggage
         && let Ok(value) = http::HeaderValue::from_str(&baggage)
     {
         headers.insert("baggage", value);

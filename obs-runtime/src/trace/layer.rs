@@ -1,39 +1,14 @@
 //! `ObsLayer`: the `tracing` layer that turns spans into obs's trace records.
 
-use super::pipeline::Pipeline;
-use super::sampling::LocalTrace;
+use super::current::{self, Top};
+use super::pipeline::{Parent, Pipeline};
 use super::span::{SpanFields, SpanRecord};
-use opentelemetry::trace::{Link, SpanContext, SpanId, TraceId, TraceState};
-use std::cell::RefCell;
+use opentelemetry::trace::Link;
 use std::sync::Arc;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::LookupSpan;
-
-thread_local! {
-    /// A remote parent waiting for the next root span created on this thread
-    /// (see [`crate::context::with_remote_parent`]).
-    static REMOTE_PARENT: RefCell<Option<SpanContext>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with `parent` as the remote parent of the root spans it creates.
-pub(crate) fn with_remote_parent<R>(parent: &SpanContext, f: impl FnOnce() -> R) -> R {
-    struct Reset(Option<SpanContext>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            let previous = self.0.take();
-            REMOTE_PARENT.with(|cell| *cell.borrow_mut() = previous);
-        }
-    }
-    let previous = REMOTE_PARENT.with(|cell| cell.borrow_mut().replace(parent.clone()));
-    let _reset = Reset(previous);
-    f()
-}
-
-fn take_remote_parent() -> Option<SpanContext> {
-    REMOTE_PARENT.with(|cell| cell.borrow_mut().take()).filter(SpanContext::is_valid)
-}
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 /// Records spans and their events for the trace pipeline.
 pub(crate) struct ObsLayer {
@@ -44,25 +19,21 @@ impl ObsLayer {
     pub(crate) fn new(pipeline: Arc<Pipeline>) -> Self {
         ObsLayer { pipeline }
     }
+}
 
-    /// The record of a span that has no local parent: a new trace, or the continuation of a
-    /// remote one.
-    fn root(&self, name: &'static str) -> SpanRecord {
-        let (trace_id, state, parent, remote_sampled) = match take_remote_parent() {
-            Some(parent) => (
-                parent.trace_id(),
-                parent.trace_state().clone(),
-                parent.span_id(),
-                Some(parent.is_sampled()),
-            ),
-            None => {
-                (TraceId::from(fastrand::u128(1..)), TraceState::default(), SpanId::INVALID, None)
-            }
-        };
-        let head = self.pipeline.policy.decide(trace_id, remote_sampled);
-        let trace = Arc::new(LocalTrace::new(trace_id, state, head));
-        SpanRecord::new(trace, parent, remote_sampled.is_some(), name)
+/// `span`, or its nearest ancestor this layer traces, as the parent of a new span.
+fn traced_ancestor<S>(span: Option<SpanRef<'_, S>>) -> Option<Parent>
+where
+    S: for<'a> LookupSpan<'a>,
+{
+    let mut span = span;
+    while let Some(current) = span {
+        if let Some(record) = current.extensions().get::<SpanRecord>() {
+            return Some(record.as_parent());
+        }
+        span = current.parent();
     }
+    None
 }
 
 impl<S> Layer<S> for ObsLayer
@@ -72,15 +43,16 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let name = attrs.metadata().name();
-        // The nearest ancestor this layer traces (filtered-out spans are skipped).
-        let parent = span.parent().and_then(|parent| {
-            parent.extensions().get::<SpanRecord>().map(|p| (p.trace.clone(), p.span_id))
-        });
-        let mut record = match parent {
-            Some((trace, parent_id)) => SpanRecord::new(trace, parent_id, false, name),
-            None => self.root(name),
+        // A contextual span's parent is the innermost span this thread is in, obs's own or a
+        // traced `tracing` span; an explicit parent (or its nearest traced ancestor) is looked
+        // up in the registry.
+        let parent = if attrs.is_contextual() {
+            current::parent(|id| traced_ancestor(ctx.span(id)))
+        } else {
+            traced_ancestor(span.parent())
         };
-        record.trace.span_started();
+        let parent = parent.unwrap_or_else(|| self.pipeline.root());
+        let mut record = SpanRecord::new(parent, name, crate::clock::now());
         if record.trace.is_recording() {
             attrs.record(&mut SpanFields(&mut record));
         }
@@ -110,14 +82,41 @@ where
         }
     }
 
+    fn on_enter(&self, id: &Id, _ctx: Context<'_, S>) {
+        current::enter_tracing(id);
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+        current::exit_tracing(id);
+    }
+
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.event_span(event) else {
-            return;
+        let push = |record: &mut SpanRecord| {
+            if record.trace.is_recording() {
+                record.push_event(event);
+            }
         };
-        let mut extensions = span.extensions_mut();
-        if let Some(record) = extensions.get_mut::<SpanRecord>().filter(|r| r.trace.is_recording())
+        if event.is_contextual() {
+            current::with_top(|top| match top {
+                Top::Native(slot) => {
+                    if let Ok(mut record) = slot.try_borrow_mut()
+                        && let Some(record) = record.as_mut()
+                    {
+                        push(record);
+                    }
+                }
+                Top::Tracing(id) => {
+                    if let Some(span) = ctx.span(&id)
+                        && let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
+                    {
+                        push(record);
+                    }
+                }
+            });
+        } else if let Some(span) = ctx.event_span(event)
+            && let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
         {
-            record.push_event(event);
+            push(record);
         }
     }
 
@@ -126,8 +125,8 @@ where
         let Some(mut record) = span.extensions_mut().remove::<SpanRecord>() else {
             return;
         };
-        record.end = crate::clock::wall_now();
+        record.end = crate::clock::now();
         let trace = record.trace.clone();
-        trace.span_ended(record, &self.pipeline);
+        trace.span_ended(&mut Some(record), &self.pipeline);
     }
 }

@@ -6,9 +6,11 @@
 //! trace, so it cannot keep "every failed trace". obs records spans cheaply, decides per trace
 //! once the trace is over, and materialises OpenTelemetry span data only for what it exports.
 
+pub(crate) mod current;
 pub(crate) mod export;
 pub(crate) mod file;
 pub(crate) mod layer;
+pub(crate) mod native;
 pub(crate) mod pipeline;
 pub(crate) mod sampling;
 pub(crate) mod span;

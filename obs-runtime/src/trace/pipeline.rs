@@ -2,10 +2,12 @@
 //! of what was kept and dropped (published as metrics, see [`crate::names`]).
 
 use super::export::ExportQueue;
-use super::sampling::Policy;
+use super::sampling::{LocalTrace, Policy};
 use super::span::SpanRecord;
 use crate::stats::Striped;
 use opentelemetry::InstrumentationScope;
+use opentelemetry::trace::{SpanId, TraceId, TraceState};
+use std::sync::Arc;
 
 /// What the trace pipeline did, since the process started.
 #[derive(Debug, Default)]
@@ -73,6 +75,26 @@ pub struct PipelineStats {
     pub export_failures: u64,
 }
 
+/// The trace a new span belongs to and its parent span.
+pub(crate) struct Parent {
+    pub(crate) trace: Arc<LocalTrace>,
+    /// `SpanId::INVALID` for the root of a new trace.
+    pub(crate) span_id: SpanId,
+    pub(crate) is_remote: bool,
+    /// The trace was made for this span, which its count of open spans already includes.
+    pub(crate) new_trace: bool,
+}
+
+/// A random, valid (non-zero) trace id.
+fn new_trace_id() -> TraceId {
+    loop {
+        let id = fastrand::u128(..);
+        if id != 0 {
+            return TraceId::from(id);
+        }
+    }
+}
+
 pub(crate) struct Pipeline {
     pub(crate) policy: Policy,
     pub(crate) counters: std::sync::Arc<Counters>,
@@ -81,6 +103,29 @@ pub(crate) struct Pipeline {
 }
 
 impl Pipeline {
+    /// The trace of a span that has no local parent (counting the span as started), and its parent: a new trace, or the
+    /// continuation of the remote parent set on this thread (see
+    /// [`crate::context::with_remote_parent`]).
+    pub(crate) fn root(&self) -> Parent {
+        let (trace_id, state, parent, remote_sampled) = match super::current::take_remote_parent() {
+            Some(parent) => (
+                parent.trace_id(),
+                parent.trace_state().clone(),
+                parent.span_id(),
+                Some(parent.is_sampled()),
+            ),
+            // Never zero (an invalid id): without a range, which costs a 128-bit division.
+            None => (new_trace_id(), TraceState::default(), SpanId::INVALID, None),
+        };
+        let head = self.policy.decide(trace_id, remote_sampled);
+        Parent {
+            trace: LocalTrace::shared(trace_id, state, head),
+            span_id: parent,
+            is_remote: remote_sampled.is_some(),
+            new_trace: true,
+        }
+    }
+
     /// Converts a finished span to OpenTelemetry's form and queues it for export; never blocks.
     /// A full queue drops the span and counts it.
     pub(crate) fn export(&self, span: SpanRecord) {

@@ -17,8 +17,9 @@ use super::span::SpanRecord;
 use crate::config::{RootSampler, Sampler};
 use crate::stats::Striped;
 use opentelemetry::trace::{TraceFlags, TraceId, TraceState};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The decision taken when a trace starts in this process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,14 +134,52 @@ pub(crate) struct LocalTrace {
     pub(crate) baggage: OnceLock<String>,
 }
 
+thread_local! {
+    /// Traces whose every span ended and that nothing refers to any more, for the next traces
+    /// started on this thread (an allocation per trace costs as much as the rest of a dropped
+    /// one-span trace).
+    static SPARE: RefCell<Vec<Arc<LocalTrace>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Spare traces kept per thread.
+const SPARE_TRACES: usize = 64;
+
 impl LocalTrace {
-    /// A trace whose head decision is `head`.
+    /// A shared trace whose head decision is `head`, and whose first span starts now.
+    pub(crate) fn shared(trace_id: TraceId, trace_state: TraceState, head: Head) -> Arc<Self> {
+        let spare = SPARE.try_with(|spare| spare.try_borrow_mut().ok()?.pop()).ok().flatten();
+        match spare {
+            Some(mut trace) => {
+                if let Some(reused) = Arc::get_mut(&mut trace) {
+                    *reused = LocalTrace::new(trace_id, trace_state, head);
+                    return trace;
+                }
+                Arc::new(LocalTrace::new(trace_id, trace_state, head))
+            }
+            None => Arc::new(LocalTrace::new(trace_id, trace_state, head)),
+        }
+    }
+
+    /// Keeps `trace` for reuse if this was its last reference (its spans have all ended).
+    pub(crate) fn recycle(mut trace: Arc<Self>) {
+        if Arc::get_mut(&mut trace).is_some() {
+            let _ = SPARE.try_with(|spare| {
+                if let Ok(mut spare) = spare.try_borrow_mut()
+                    && spare.len() < SPARE_TRACES
+                {
+                    spare.push(trace);
+                }
+            });
+        }
+    }
+
+    /// A trace whose head decision is `head`, and whose first span starts now.
     pub(crate) fn new(trace_id: TraceId, trace_state: TraceState, head: Head) -> Self {
         LocalTrace {
             trace_id,
             trace_state,
             head,
-            open: AtomicUsize::new(0),
+            open: AtomicUsize::new(1),
             failed: AtomicBool::new(false),
             slow: AtomicBool::new(false),
             exporting: AtomicBool::new(matches!(head, Head::KeepSampled | Head::KeepParent)),
@@ -158,7 +197,7 @@ impl LocalTrace {
         self.head != Head::Drop
     }
 
-    /// A span of this trace started.
+    /// A span of this trace started (other than the first).
     pub(crate) fn span_started(&self) {
         self.open.fetch_add(1, Ordering::Relaxed);
     }
@@ -168,19 +207,26 @@ impl LocalTrace {
         self.failed.store(true, Ordering::Relaxed);
     }
 
-    /// A span of this trace ended.
-    pub(crate) fn span_ended(&self, span: SpanRecord, pipeline: &Pipeline) {
+    /// A span of this trace ended: its record, in `slot`, is taken for export or buffering,
+    /// or left for the caller to drop.
+    pub(crate) fn span_ended(&self, slot: &mut Option<SpanRecord>, pipeline: &Pipeline) {
+        let Some(span) = slot.as_ref() else { return };
         if span.failed() {
             self.failed.store(true, Ordering::Relaxed);
         }
-        let duration = span.end.duration_since(span.start).unwrap_or_default();
-        if pipeline.policy.keep_slower_than.is_some_and(|limit| duration > limit) {
+        if let Some(limit) = pipeline.policy.keep_slower_than
+            && std::time::Duration::from_nanos(crate::clock::delta_ns(span.start, span.end)) > limit
+        {
             self.slow.store(true, Ordering::Relaxed);
         }
         match self.head {
-            Head::Drop => drop(span),
-            Head::KeepSampled | Head::KeepParent => pipeline.export(span),
-            Head::Tail => self.buffer_or_export(span, pipeline),
+            Head::Drop => {}
+            Head::KeepSampled | Head::KeepParent => {
+                if let Some(span) = slot.take() {
+                    pipeline.export(span);
+                }
+            }
+            Head::Tail => self.buffer_or_export(slot, pipeline),
         }
         // AcqRel: the last span to end sees every push made before the others ended.
         if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -192,19 +238,22 @@ impl LocalTrace {
         self.failed.load(Ordering::Relaxed) || self.slow.load(Ordering::Relaxed)
     }
 
-    fn buffer_or_export(&self, span: SpanRecord, pipeline: &Pipeline) {
+    fn buffer_or_export(&self, slot: &mut Option<SpanRecord>, pipeline: &Pipeline) {
         // The last span of a trace with nothing buffered (often the only one): decided here,
         // without the buffer.
         if !self.buffering.load(Ordering::Relaxed)
             && !self.exporting.load(Ordering::Relaxed)
             && self.open.load(Ordering::Relaxed) == 1
         {
-            if self.keep() {
+            if self.keep()
+                && let Some(span) = slot.take()
+            {
                 self.exporting.store(true, Ordering::Relaxed);
                 pipeline.export(span);
             }
             return;
         }
+        let Some(span) = slot.take() else { return };
         let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
         if self.exporting.load(Ordering::Relaxed) {
             drop(buffer);

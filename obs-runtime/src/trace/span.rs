@@ -1,18 +1,30 @@
 //! What obs keeps of one span while it runs, and its conversion to OpenTelemetry's `SpanData`.
 
+use super::pipeline::Parent;
 use super::sampling::LocalTrace;
 use crate::scrub::scrub;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags};
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::time::SystemTime;
 use tracing::field::{Field, Visit};
+
+/// A random, valid (non-zero) span id.
+fn new_span_id() -> SpanId {
+    loop {
+        let id = fastrand::u64(..);
+        if id != 0 {
+            return SpanId::from(id);
+        }
+    }
+}
 
 /// Bounds what one span can hold, so a runaway loop cannot grow memory without end.
 const MAX_ATTRIBUTES: usize = 128;
+const INLINE_ATTRIBUTES: usize = 4;
 const MAX_EVENTS: usize = 128;
 
 /// The status a span's fields or events set.
@@ -31,10 +43,13 @@ pub(crate) struct SpanRecord {
     pub(crate) parent_is_remote: bool,
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
-    pub(crate) start: SystemTime,
+    /// Raw clock readings (see [`crate::clock`]), made wall-clock times on export.
+    pub(crate) start: u64,
     /// Set when the span closes.
-    pub(crate) end: SystemTime,
-    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) end: u64,
+    /// Inline up to a few: most spans record a handful of fields, and an allocation per span
+    /// costs as much as the rest of a dropped span's bookkeeping.
+    pub(crate) attributes: SmallVec<[KeyValue; INLINE_ATTRIBUTES]>,
     pub(crate) dropped_attributes: u32,
     pub(crate) events: Vec<Event>,
     pub(crate) dropped_events: u32,
@@ -44,28 +59,39 @@ pub(crate) struct SpanRecord {
 }
 
 impl SpanRecord {
-    pub(crate) fn new(
-        trace: Arc<LocalTrace>,
-        parent_span_id: SpanId,
-        parent_is_remote: bool,
-        name: &'static str,
-    ) -> Self {
+    /// A span of `parent`'s trace that starts at the raw clock reading `start` (counted as
+    /// started in its trace).
+    #[inline]
+    pub(crate) fn new(parent: Parent, name: &'static str, start: u64) -> Self {
+        if !parent.new_trace {
+            parent.trace.span_started();
+        }
         SpanRecord {
-            trace,
-            span_id: SpanId::from(fastrand::u64(1..)),
-            parent_span_id,
-            parent_is_remote,
+            trace: parent.trace,
+            span_id: new_span_id(),
+            parent_span_id: parent.span_id,
+            parent_is_remote: parent.is_remote,
             name: Cow::Borrowed(name),
             kind: SpanKind::Internal,
-            start: crate::clock::wall_now(),
-            end: SystemTime::UNIX_EPOCH,
-            attributes: Vec::new(),
+            start,
+            end: start,
+            attributes: SmallVec::new(),
             dropped_attributes: 0,
             events: Vec::new(),
             dropped_events: 0,
             links: Vec::new(),
             status: StatusCode::Unset,
             status_description: None,
+        }
+    }
+
+    /// This span as the parent of a new one.
+    pub(crate) fn as_parent(&self) -> Parent {
+        Parent {
+            trace: self.trace.clone(),
+            span_id: self.span_id,
+            is_remote: false,
+            new_trace: false,
         }
     }
 
@@ -86,6 +112,14 @@ impl SpanRecord {
 
     pub(crate) fn failed(&self) -> bool {
         self.status == StatusCode::Error
+    }
+
+    /// Marks the span failed, with the error's type (the `error.type` attribute).
+    pub(crate) fn fail(&mut self, error_type: Option<&'static str>) {
+        self.status = StatusCode::Error;
+        if let Some(error_type) = error_type {
+            self.push_attribute(KeyValue::new(crate::call::ERROR_TYPE, error_type));
+        }
     }
 
     fn push_attribute(&mut self, kv: KeyValue) {
@@ -158,9 +192,9 @@ impl SpanRecord {
             parent_span_is_remote: self.parent_is_remote,
             span_kind: self.kind,
             name: self.name,
-            start_time: self.start,
-            end_time: self.end,
-            attributes: self.attributes,
+            start_time: crate::clock::wall_of(self.start),
+            end_time: crate::clock::wall_of(self.end),
+            attributes: self.attributes.into_vec(),
             dropped_attributes_count: self.dropped_attributes,
             events,
             links,
