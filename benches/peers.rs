@@ -34,7 +34,7 @@ impl std::fmt::Display for Failed {
 impl std::error::Error for Failed {}
 
 fn fails(x: u64) -> bool {
-    x % 100 == 0
+    x.is_multiple_of(100)
 }
 
 #[inline(never)]

@@ -122,7 +122,7 @@ impl Call {
                 span.record(STATUS_DESCRIPTION, tracing::field::display(error));
             }
             Traced::Native(slot) => {
-                if let Ok(mut record) = slot.try_borrow_mut()
+                if let Ok(mut record) = slot.record.try_borrow_mut()
                     && let Some(record) = record.as_mut()
                 {
                     record.status_description = Some(error.to_string());
@@ -143,10 +143,8 @@ impl Call {
         if verdict.outcome.is_failure() {
             self.mark_failed(verdict);
         }
-        if let Traced::Native(slot) = &self.traced
-            && let Ok(mut record) = slot.try_borrow_mut()
-        {
-            native::end(&mut record, end);
+        if let Traced::Native(slot) = &self.traced {
+            native::end(slot, end);
         }
     }
 
@@ -174,7 +172,7 @@ impl Call {
                 }
             }
             Traced::Native(slot) => {
-                if let Ok(mut record) = slot.try_borrow_mut()
+                if let Ok(mut record) = slot.record.try_borrow_mut()
                     && let Some(record) = record.as_mut()
                 {
                     record.fail(verdict.error_type);

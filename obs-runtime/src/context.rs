@@ -12,7 +12,7 @@
 //! }
 //! ```
 
-use crate::trace::current::{self, Top};
+use crate::trace::current::{self, Current};
 use crate::trace::span::SpanRecord;
 use opentelemetry::trace::{SpanContext, TraceId};
 use tracing::span::Id;
@@ -35,13 +35,29 @@ pub(crate) fn with_span<R>(id: &Id, f: impl FnOnce(&SpanRecord) -> R) -> Option<
     })
 }
 
+/// Runs `f` on the record of the `tracing` span `id`, if obs traces it.
+pub(crate) fn with_traced<R>(id: &Id, f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
+    let mut f = Some(f);
+    tracing::dispatcher::get_default(|dispatch| {
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let span = registry.span(id)?;
+        let extensions = span.extensions();
+        let record = extensions.get::<SpanRecord>()?;
+        f.take().map(|f| f(record))
+    })
+}
+
 /// Runs `f` on the record of the innermost traced span this thread is in.
 pub(crate) fn with_current<R>(f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
-    current::with_top(|top| match top {
-        Top::Native(slot) => slot.try_borrow().ok()?.as_ref().map(f),
-        Top::Tracing(id) => with_span(&id, f),
+    let mut f = Some(f);
+    current::find(|frame| match frame {
+        Current::Native(slot) => {
+            let record = slot.record.try_borrow().ok()?;
+            let record = record.as_ref()?;
+            f.take().map(|f| f(record))
+        }
+        Current::Tracing(id) => with_traced(&id, |record| f.take().map(|f| f(record))).flatten(),
     })
-    .flatten()
 }
 
 /// Runs `f` on the record of span `id` (or its nearest traced ancestor), or of the current

@@ -9,6 +9,7 @@ use crate::trace::file::FileExporter;
 use crate::trace::layer::ObsLayer;
 use crate::trace::pipeline::{Counters, Pipeline, PipelineStats};
 use crate::trace::sampling::Policy;
+use crate::trace::subscriber::ObsSubscriber;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
@@ -348,7 +349,7 @@ impl TelemetryBuilder {
         if let Some(addr) = config.metrics_addr {
             crate::prometheus::install(addr, &config.service_name)?;
         }
-        tracing::subscriber::set_global_default(subscriber)
+        tracing::subscriber::set_global_default(ObsSubscriber::new(subscriber))
             .map_err(|_| InitError::SubscriberAlreadySet)?;
         crate::metrics::enable();
         if let Some(filter) = native_filter {

@@ -355,3 +355,53 @@ fn a_second_init_is_a_typed_error() {
     let err = obs::init("again").err().expect("refused");
     assert!(matches!(err, obs::InitError::AlreadyInitialized), "{err}");
 }
+
+#[obs::observe(fields(stage = "outer", later))]
+fn outer_work() -> u64 {
+    tracing::Span::current().record("later", 7u64);
+    // The usual way to carry the context to another thread: the current span.
+    let current = tracing::Span::current();
+    let inner = std::thread::spawn(move || {
+        current.in_scope(|| tracing::info_span!("on_another_thread").in_scope(inner_work))
+    })
+    .join()
+    .unwrap();
+    tracing::info!("outer log line");
+    inner
+}
+
+#[obs::observe]
+fn inner_work() -> u64 {
+    tracing::info!("inner log line");
+    1
+}
+
+#[test]
+fn observed_functions_and_tracing_spans_nest_both_ways_and_across_threads() {
+    let env = env();
+    let parent = remote_parent(true);
+    let root = obs::context::with_remote_parent(&parent, || tracing::info_span!("nesting_root"));
+    assert_eq!(root.in_scope(outer_work), 1);
+    drop(root);
+
+    let trace = format!("{:032x}", u128::from_be_bytes(parent.trace_id().to_bytes()));
+    let spans: Vec<Value> = exported().into_iter().filter(|s| s["traceId"] == trace).collect();
+    let named = |name: &str| spans.iter().find(|s| s["name"] == name).expect(name);
+    let (root, outer) = (named("nesting_root"), named("telemetry::outer_work"));
+    let (thread, inner) = (named("on_another_thread"), named("telemetry::inner_work"));
+    assert_eq!(spans.len(), 4, "the span standing in for outer_work is not exported: {spans:#?}");
+    assert_eq!(outer["parentSpanId"], root["spanId"]);
+    assert_eq!(thread["parentSpanId"], outer["spanId"], "Span::current() is outer_work's span");
+    assert_eq!(inner["parentSpanId"], thread["spanId"]);
+    assert_eq!(attribute(outer, "stage"), Some("outer".into()));
+    assert_eq!(attribute(outer, "later"), Some(7.into()), "recorded through Span::current()");
+    assert_eq!(outer["events"][0]["name"], "outer log line");
+
+    let lines = env.lines.json();
+    let line = |msg: &str| lines.iter().find(|l| l["msg"] == msg).expect(msg).clone();
+    let (outer_line, inner_line) = (line("outer log line"), line("inner log line"));
+    assert_eq!(outer_line["span_id"], outer["spanId"]);
+    assert_eq!(outer_line["span"], "telemetry::outer_work");
+    assert_eq!(inner_line["span_id"], inner["spanId"]);
+    assert_eq!(inner_line["trace_id"], trace);
+}

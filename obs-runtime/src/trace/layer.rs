@@ -1,8 +1,9 @@
 //! `ObsLayer`: the `tracing` layer that turns spans into obs's trace records.
 
-use super::current::{self, Top};
+use super::current::{self, Current};
 use super::pipeline::{Parent, Pipeline};
 use super::span::{SpanFields, SpanRecord};
+use super::subscriber::take_pending_stand_in;
 use opentelemetry::trace::Link;
 use std::sync::Arc;
 use tracing::span::{Attributes, Id, Record};
@@ -42,12 +43,19 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        if let Some(stand_in) = take_pending_stand_in() {
+            stand_in.trace.span_started();
+            span.extensions_mut().insert(stand_in);
+            return;
+        }
         let name = attrs.metadata().name();
-        // A contextual span's parent is the innermost span this thread is in, obs's own or a
-        // traced `tracing` span; an explicit parent (or its nearest traced ancestor) is looked
-        // up in the registry.
+        // A contextual span's parent is the innermost traced span this thread is in, obs's own
+        // or a `tracing` span; an explicit parent (or its nearest traced ancestor) is looked up
+        // in the registry.
         let parent = if attrs.is_contextual() {
-            current::parent(|id| traced_ancestor(ctx.span(id)))
+            current::parent(|id| {
+                ctx.span(id)?.extensions().get::<SpanRecord>().map(SpanRecord::as_parent)
+            })
         } else {
             traced_ancestor(span.parent())
         };
@@ -82,14 +90,6 @@ where
         }
     }
 
-    fn on_enter(&self, id: &Id, _ctx: Context<'_, S>) {
-        current::enter_tracing(id);
-    }
-
-    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
-        current::exit_tracing(id);
-    }
-
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let push = |record: &mut SpanRecord| {
             if record.trace.is_recording() {
@@ -97,22 +97,21 @@ where
             }
         };
         if event.is_contextual() {
-            current::with_top(|top| match top {
-                Top::Native(slot) => {
-                    if let Ok(mut record) = slot.try_borrow_mut()
-                        && let Some(record) = record.as_mut()
-                    {
-                        push(record);
-                    }
+            current::find(|frame| match frame {
+                Current::Native(slot) => {
+                    let mut record = slot.record.try_borrow_mut().ok()?;
+                    record.as_mut().map(push)
                 }
-                Top::Tracing(id) => {
-                    if let Some(span) = ctx.span(&id)
-                        && let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
-                    {
-                        push(record);
-                    }
+                Current::Tracing(id) => {
+                    let span = ctx.span(&id)?;
+                    let mut extensions = span.extensions_mut();
+                    extensions.get_mut::<SpanRecord>().map(push)
                 }
             });
+        } else if let Some(parent) = event.parent()
+            && current::with_stood_in(parent, push).is_some()
+        {
+            // Recorded on the obs span the parent stands in for.
         } else if let Some(span) = ctx.event_span(event)
             && let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
         {

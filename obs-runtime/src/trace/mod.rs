@@ -14,3 +14,4 @@ pub(crate) mod native;
 pub(crate) mod pipeline;
 pub(crate) mod sampling;
 pub(crate) mod span;
+pub(crate) mod subscriber;

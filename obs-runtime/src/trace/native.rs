@@ -63,14 +63,15 @@ pub(crate) fn start(
     if !site.is_traced(filter) {
         return None;
     }
-    let parent = current::parent(|id| crate::context::with_span(id, SpanRecord::as_parent))
+    let parent = current::parent(|id| crate::context::with_traced(id, SpanRecord::as_parent))
         .unwrap_or_else(|| native.pipeline.root());
     let mut slot = SLOTS
         .try_with(|slots| slots.try_borrow_mut().ok()?.pop())
         .ok()
         .flatten()
-        .unwrap_or_else(|| Box::new(RefCell::new(None)));
-    let record = slot.get_mut().insert(SpanRecord::new(parent, site.name(), start_raw));
+        .unwrap_or_default();
+    slot.metadata.set(Some(site.metadata()));
+    let record = slot.record.get_mut().insert(SpanRecord::new(parent, site.name(), start_raw));
     if record.trace.is_recording() && !values.is_empty() {
         let mut fields = SpanFields(record);
         for (field, value) in site.metadata().fields().iter().zip(values) {
@@ -83,6 +84,8 @@ pub(crate) fn start(
 thread_local! {
     /// Empty slots, for the next spans of this thread (allocating one costs more than the rest
     /// of the span's bookkeeping).
+    // Boxes: a slot's address is what the thread's span stack holds while the call runs.
+    #[allow(clippy::vec_box)]
     static SLOTS: RefCell<Vec<Box<Slot>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -91,7 +94,9 @@ const SPARE_SLOTS: usize = 64;
 
 /// Returns the slot of an ended span.
 pub(crate) fn recycle(slot: Box<Slot>) {
-    if slot.try_borrow().is_ok_and(|record| record.is_none()) {
+    if slot.record.try_borrow().is_ok_and(|record| record.is_none())
+        && slot.stand_in.get().is_none()
+    {
         let _ = SLOTS.try_with(|slots| {
             if let Ok(mut slots) = slots.try_borrow_mut()
                 && slots.len() < SPARE_SLOTS
@@ -102,13 +107,23 @@ pub(crate) fn recycle(slot: Box<Slot>) {
     }
 }
 
-/// Ends a span started by [`start`] (the slot is then empty).
-pub(crate) fn end(slot: &mut Option<SpanRecord>, end_raw: u64) {
-    let (Some(native), Some(record)) = (STATE.get(), slot.as_mut()) else { return };
-    record.end = end_raw;
-    let trace = record.trace.clone();
-    trace.span_ended(slot, &native.pipeline);
-    // Dropped here, unless buffered or exported: the trace can then be reused.
-    drop(slot.take());
-    LocalTrace::recycle(trace);
+/// Ends a span started by [`start`] (the slot is then empty), and lets go of the `tracing`
+/// span standing in for it, if one was made.
+pub(crate) fn end(slot: &Slot, end_raw: u64) {
+    let Some(native) = STATE.get() else { return };
+    if let Ok(mut record) = slot.record.try_borrow_mut()
+        && let Some(span) = record.as_mut()
+    {
+        span.end = end_raw;
+        let trace = span.trace.clone();
+        trace.span_ended(&mut record, &native.pipeline);
+        // Dropped here, unless buffered or exported: the trace can then be reused.
+        drop(record.take());
+        LocalTrace::recycle(trace);
+    }
+    if let Some(stand_in) = slot.stand_in.take() {
+        tracing::dispatcher::get_default(|dispatch| {
+            dispatch.try_close(tracing::span::Id::from_non_zero_u64(stand_in))
+        });
+    }
 }

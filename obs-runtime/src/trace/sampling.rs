@@ -211,22 +211,25 @@ impl LocalTrace {
     /// or left for the caller to drop.
     pub(crate) fn span_ended(&self, slot: &mut Option<SpanRecord>, pipeline: &Pipeline) {
         let Some(span) = slot.as_ref() else { return };
-        if span.failed() {
-            self.failed.store(true, Ordering::Relaxed);
-        }
-        if let Some(limit) = pipeline.policy.keep_slower_than
-            && std::time::Duration::from_nanos(crate::clock::delta_ns(span.start, span.end)) > limit
-        {
-            self.slow.store(true, Ordering::Relaxed);
-        }
-        match self.head {
-            Head::Drop => {}
-            Head::KeepSampled | Head::KeepParent => {
-                if let Some(span) = slot.take() {
-                    pipeline.export(span);
-                }
+        if !span.stand_in {
+            if span.failed() {
+                self.failed.store(true, Ordering::Relaxed);
             }
-            Head::Tail => self.buffer_or_export(slot, pipeline),
+            if let Some(limit) = pipeline.policy.keep_slower_than
+                && std::time::Duration::from_nanos(crate::clock::delta_ns(span.start, span.end))
+                    > limit
+            {
+                self.slow.store(true, Ordering::Relaxed);
+            }
+            match self.head {
+                Head::Drop => {}
+                Head::KeepSampled | Head::KeepParent => {
+                    if let Some(span) = slot.take() {
+                        pipeline.export(span);
+                    }
+                }
+                Head::Tail => self.buffer_or_export(slot, pipeline),
+            }
         }
         // AcqRel: the last span to end sees every push made before the others ended.
         if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {

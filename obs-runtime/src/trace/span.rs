@@ -56,6 +56,8 @@ pub(crate) struct SpanRecord {
     pub(crate) links: Vec<Link>,
     pub(crate) status: StatusCode,
     pub(crate) status_description: Option<String>,
+    /// A `tracing` span standing in for an obs span (see `super::subscriber`): never exported.
+    pub(crate) stand_in: bool,
 }
 
 impl SpanRecord {
@@ -82,6 +84,30 @@ impl SpanRecord {
             links: Vec::new(),
             status: StatusCode::Unset,
             status_description: None,
+            stand_in: false,
+        }
+    }
+
+    /// A record for a `tracing` span standing in for this one: the same trace, ids and name
+    /// (not counted as started: see `ObsLayer::on_new_span`).
+    pub(crate) fn stand_in(&self) -> SpanRecord {
+        SpanRecord {
+            trace: self.trace.clone(),
+            span_id: self.span_id,
+            parent_span_id: self.parent_span_id,
+            parent_is_remote: self.parent_is_remote,
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            start: self.start,
+            end: self.start,
+            attributes: SmallVec::new(),
+            dropped_attributes: 0,
+            events: Vec::new(),
+            dropped_events: 0,
+            links: Vec::new(),
+            status: StatusCode::Unset,
+            status_description: None,
+            stand_in: true,
         }
     }
 
