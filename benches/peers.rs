@@ -321,9 +321,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("obs golden_signals/production, trace not kept", |b| {
         b.iter(|| golden(black_box(1)))
     });
+    let before = telemetry.stats();
     g.bench_function("obs/production, trace kept and exported", |b| {
         b.iter(|| obs::context::with_remote_parent(&kept, || observed(black_box(1))))
     });
+    // Exported, not dropped for a full queue: say how many were (the export thread shares the
+    // machine's cores with the benchmark).
+    telemetry.flush();
+    let after = telemetry.stats();
+    eprintln!(
+        "obs/production, trace kept and exported: {} spans exported, {} dropped (export queue full)",
+        after.spans_exported - before.spans_exported,
+        after.spans_queue_full - before.spans_queue_full
+    );
     g.bench_function("obs/production, result 1% errors (kept)", |b| {
         let mut i = 0u64;
         b.iter(|| {

@@ -1,14 +1,21 @@
 //! The export stage: a bounded queue and one thread that sends batches to an exporter.
 //!
+//! Spans cross the queue as obs's records: the thread, not the program's, turns them into
+//! OpenTelemetry's `SpanData` (scrubbing their text on the way). It wakes up every `delay`, or
+//! when a producer sees a batch's worth queued, never once per span: a wake-up is a system call.
+//!
 //! Written here rather than using `opentelemetry_sdk`'s `BatchSpanProcessor` because obs must
 //! count what it drops (a full queue, a failed export) as metrics, and the processor keeps those
 //! counts private. The exporters themselves are OpenTelemetry's (`opentelemetry-otlp`) or any
 //! `SpanExporter` a user passes.
 
 use super::pipeline::Counters;
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use super::span::Exported;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -41,6 +48,8 @@ impl<E: SpanExporter + 'static> SpanSink for Exporter<E> {
 }
 
 enum Control {
+    /// A batch's worth is queued.
+    Wake,
     /// Export everything queued, then answer.
     Flush(Sender<()>),
     /// Export everything queued, shut the exporter down, answer, and stop.
@@ -49,8 +58,11 @@ enum Control {
 
 /// The producer side, held by the pipeline.
 pub(crate) struct ExportQueue {
-    spans: Sender<SpanData>,
+    spans: Sender<Exported>,
     control: Sender<Control>,
+    /// A `Wake` is on its way.
+    waking: Arc<AtomicBool>,
+    batch: usize,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -65,21 +77,37 @@ impl ExportQueue {
     /// Starts the export thread.
     pub(crate) fn start(
         sink: Box<dyn SpanSink>,
+        scope: InstrumentationScope,
         settings: QueueSettings,
         counters: Arc<Counters>,
     ) -> std::io::Result<ExportQueue> {
         let (spans, spans_rx) = bounded(settings.capacity.max(1));
         let (control, control_rx) = bounded(4);
-        let worker =
-            std::thread::Builder::new().name("obs-trace-export".into()).spawn(move || {
-                Worker { sink, spans: spans_rx, control: control_rx, settings, counters }.run()
-            })?;
-        Ok(ExportQueue { spans, control, worker: Mutex::new(Some(worker)) })
+        let waking = Arc::new(AtomicBool::new(false));
+        let batch = settings.batch.max(1);
+        let worker = Worker {
+            sink,
+            scope,
+            spans: spans_rx,
+            control: control_rx,
+            waking: waking.clone(),
+            settings,
+            counters,
+        };
+        let worker = std::thread::Builder::new()
+            .name("obs-trace-export".into())
+            .spawn(move || worker.run())?;
+        Ok(ExportQueue { spans, control, waking, batch, worker: Mutex::new(Some(worker)) })
     }
 
-    pub(crate) fn push(&self, span: SpanData, counters: &Counters) {
+    /// Queues a finished span; never blocks. A full queue drops it and counts it.
+    pub(crate) fn push(&self, span: Exported, counters: &Counters) {
         match self.spans.try_send(span) {
-            Ok(()) => {}
+            Ok(()) => {
+                if self.spans.len() >= self.batch && !self.waking.swap(true, Ordering::Relaxed) {
+                    let _ = self.control.try_send(Control::Wake);
+                }
+            }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 counters.spans_queue_full.add(1)
             }
@@ -115,8 +143,10 @@ impl ExportQueue {
 
 struct Worker {
     sink: Box<dyn SpanSink>,
-    spans: Receiver<SpanData>,
+    scope: InstrumentationScope,
+    spans: Receiver<Exported>,
     control: Receiver<Control>,
+    waking: Arc<AtomicBool>,
     settings: QueueSettings,
     counters: Arc<Counters>,
 }
@@ -126,41 +156,38 @@ impl Worker {
         let mut batch = Vec::with_capacity(self.settings.batch);
         let mut deadline = Instant::now() + self.settings.delay;
         loop {
-            crossbeam_channel::select! {
-                recv(self.spans) -> span => match span {
-                    Ok(span) => {
-                        batch.push(span);
-                        if batch.len() >= self.settings.batch {
-                            self.send(&mut batch);
-                            deadline = Instant::now() + self.settings.delay;
-                        }
-                    }
-                    Err(_) => return,
-                },
-                recv(self.control) -> control => match control {
-                    Ok(Control::Flush(ack)) => {
-                        self.drain(&mut batch);
-                        let _ = ack.send(());
-                    }
-                    Ok(Control::Shutdown(ack, timeout)) => {
-                        self.drain(&mut batch);
-                        let _ = ack.send(self.sink.shutdown(timeout));
-                        return;
-                    }
-                    Err(_) => return,
-                },
-                recv(crossbeam_channel::at(deadline)) -> _ => {
-                    self.send(&mut batch);
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.control.recv_timeout(wait) {
+                Ok(Control::Wake) => {
+                    self.drain(&mut batch);
+                    // Producers may ask again once this drain is over, not while it runs.
+                    self.waking.store(false, Ordering::Relaxed);
+                }
+                Ok(Control::Flush(ack)) => {
+                    self.drain(&mut batch);
+                    let _ = ack.send(());
+                }
+                Ok(Control::Shutdown(ack, timeout)) => {
+                    self.drain(&mut batch);
+                    let _ = ack.send(self.sink.shutdown(timeout));
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.drain(&mut batch);
                     deadline = Instant::now() + self.settings.delay;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.drain(&mut batch);
+                    return;
                 }
             }
         }
     }
 
-    /// Exports everything queued so far.
+    /// Exports everything queued so far, in batches.
     fn drain(&mut self, batch: &mut Vec<SpanData>) {
         while let Ok(span) = self.spans.try_recv() {
-            batch.push(span);
+            batch.push(span.into_span_data(&self.scope));
             if batch.len() >= self.settings.batch {
                 self.send(batch);
             }

@@ -1,4 +1,6 @@
-//! Traces: spans recorded by [`layer::ObsLayer`], sampled per trace by [`sampling`], and
+//! Traces: spans of observed functions recorded on obs's own path ([`native`]), `tracing` spans
+//! recorded by [`layer::ObsLayer`], both kinds nested through the thread's stack of entered spans
+//! ([`current`], kept by [`subscriber::ObsSubscriber`]), sampled per trace by [`sampling`], and
 //! exported by [`export`] over OTLP or to the embedded file ([`file`]).
 //!
 //! Why not `tracing-opentelemetry`: it builds the whole OpenTelemetry span before any sampler

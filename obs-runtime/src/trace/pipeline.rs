@@ -5,7 +5,6 @@ use super::export::ExportQueue;
 use super::sampling::{LocalTrace, Policy};
 use super::span::SpanRecord;
 use crate::stats::Striped;
-use opentelemetry::InstrumentationScope;
 use opentelemetry::trace::{SpanId, TraceId, TraceState};
 use std::sync::Arc;
 
@@ -99,7 +98,6 @@ pub(crate) struct Pipeline {
     pub(crate) policy: Policy,
     pub(crate) counters: std::sync::Arc<Counters>,
     pub(crate) queue: Option<ExportQueue>,
-    pub(crate) scope: InstrumentationScope,
 }
 
 impl Pipeline {
@@ -126,11 +124,11 @@ impl Pipeline {
         }
     }
 
-    /// Converts a finished span to OpenTelemetry's form and queues it for export; never blocks.
-    /// A full queue drops the span and counts it.
+    /// Queues a finished span for export (the export thread converts it to OpenTelemetry's
+    /// form); never blocks. A full queue drops the span and counts it.
     pub(crate) fn export(&self, span: SpanRecord) {
         match &self.queue {
-            Some(queue) => queue.push(span.into_span_data(&self.scope), &self.counters),
+            Some(queue) => queue.push(span.detach(), &self.counters),
             None => self.counters.spans_queue_full.add(1),
         }
     }

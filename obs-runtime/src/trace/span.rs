@@ -3,7 +3,9 @@
 use super::pipeline::Parent;
 use super::sampling::LocalTrace;
 use crate::scrub::scrub;
-use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags};
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+};
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use smallvec::SmallVec;
@@ -35,9 +37,10 @@ pub(crate) enum StatusCode {
     Error,
 }
 
-/// A span in progress, stored in the span's extensions.
-pub(crate) struct SpanRecord {
-    pub(crate) trace: Arc<LocalTrace>,
+/// A span in progress (stored in its `Call`, or in a `tracing` span's extensions), holding
+/// its trace; or, on its way to export, holding only its trace's ids ([`Exported`]).
+pub(crate) struct SpanRecord<T = Arc<LocalTrace>> {
+    pub(crate) trace: T,
     pub(crate) span_id: SpanId,
     pub(crate) parent_span_id: SpanId,
     pub(crate) parent_is_remote: bool,
@@ -180,8 +183,64 @@ impl SpanRecord {
         self.events.push(Event::new(name, crate::clock::wall_now(), attributes, 0));
     }
 
-    /// The exported form of the span, ending now, with personal data scrubbed from every text
-    /// (done here, on export, so that traces that are dropped cost nothing).
+    /// The span, let go of its trace (so that the trace can be reused at once) for export.
+    pub(crate) fn detach(self) -> Exported {
+        let SpanRecord {
+            trace,
+            span_id,
+            parent_span_id,
+            parent_is_remote,
+            name,
+            kind,
+            start,
+            end,
+            attributes,
+            dropped_attributes,
+            events,
+            dropped_events,
+            links,
+            status,
+            status_description,
+            stand_in,
+        } = self;
+        SpanRecord {
+            trace: TraceIds {
+                trace_id: trace.trace_id,
+                flags: trace.head.flags(),
+                state: trace.trace_state.clone(),
+            },
+            span_id,
+            parent_span_id,
+            parent_is_remote,
+            name,
+            kind,
+            start,
+            end,
+            attributes,
+            dropped_attributes,
+            events,
+            dropped_events,
+            links,
+            status,
+            status_description,
+            stand_in,
+        }
+    }
+}
+
+/// What the exported form of a span needs of its trace.
+pub(crate) struct TraceIds {
+    trace_id: TraceId,
+    flags: TraceFlags,
+    state: TraceState,
+}
+
+/// A finished span on its way to export.
+pub(crate) type Exported = SpanRecord<TraceIds>;
+
+impl Exported {
+    /// The exported form of the span, with personal data scrubbed from every text (done here,
+    /// on export, so that traces that are dropped cost nothing).
     pub(crate) fn into_span_data(mut self, scope: &InstrumentationScope) -> SpanData {
         let status = match self.status {
             StatusCode::Unset => Status::Unset,
@@ -210,9 +269,9 @@ impl SpanRecord {
             span_context: SpanContext::new(
                 self.trace.trace_id,
                 self.span_id,
-                self.trace.head.flags(),
+                self.trace.flags,
                 false,
-                self.trace.trace_state.clone(),
+                self.trace.state,
             ),
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_is_remote,
