@@ -2,7 +2,7 @@
 //!
 //! Spans cross the queue as obs's records: the thread, not the program's, turns them into
 //! OpenTelemetry's `SpanData` (scrubbing their text on the way). It wakes up every `delay`, or
-//! when a producer sees a batch's worth queued, never once per span: a wake-up is a system call.
+//! when a producer thread has queued a batch's worth since it last asked, never once per span: a wake-up is a system call.
 //!
 //! Written here rather than using `opentelemetry_sdk`'s `BatchSpanProcessor` because obs must
 //! count what it drops (a full queue, a failed export) as metrics, and the processor keeps those
@@ -56,6 +56,11 @@ enum Control {
     Shutdown(Sender<Result<(), String>>, Duration),
 }
 
+thread_local! {
+    /// Spans this thread has queued: every batch's worth of them wakes the export thread.
+    static PUSHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The producer side, held by the pipeline.
 pub(crate) struct ExportQueue {
     spans: Sender<Exported>,
@@ -104,7 +109,11 @@ impl ExportQueue {
     pub(crate) fn push(&self, span: Exported, counters: &Counters) {
         match self.spans.try_send(span) {
             Ok(()) => {
-                if self.spans.len() >= self.batch && !self.waking.swap(true, Ordering::Relaxed) {
+                // Counted per thread: asking the channel its length reads the consumer's side,
+                // a cache line the export thread writes on every span it takes.
+                let pushed = PUSHED.get().wrapping_add(1);
+                PUSHED.set(pushed);
+                if pushed.is_multiple_of(self.batch) && !self.waking.swap(true, Ordering::Relaxed) {
                     let _ = self.control.try_send(Control::Wake);
                 }
             }

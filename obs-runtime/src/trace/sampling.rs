@@ -161,8 +161,10 @@ impl LocalTrace {
     }
 
     /// Keeps `trace` for reuse if this was its last reference (its spans have all ended).
-    pub(crate) fn recycle(mut trace: Arc<Self>) {
-        if Arc::get_mut(&mut trace).is_some() {
+    pub(crate) fn recycle(trace: Arc<Self>) {
+        // No `Weak` to a trace is ever made: one strong reference is the last one (`shared`
+        // checks again, with `Arc::get_mut`, before reusing it).
+        if Arc::strong_count(&trace) == 1 {
             let _ = SPARE.try_with(|spare| {
                 if let Ok(mut spare) = spare.try_borrow_mut()
                     && spare.len() < SPARE_TRACES
@@ -296,12 +298,15 @@ impl LocalTrace {
             Head::KeepParent => &counters.traces_kept_parent,
             Head::Drop => &counters.traces_dropped,
             Head::Tail => {
-                if self.buffering.swap(false, Ordering::Relaxed) {
+                // A span is buffered only once `buffering` is set: most traces never buffer one,
+                // and skip the lock.
+                let buffered = if self.buffering.load(Ordering::Relaxed) {
+                    self.buffering.store(false, Ordering::Relaxed);
                     BUFFERING.sub(1);
-                }
-                let buffered = std::mem::take(
-                    &mut *self.buffer.lock().unwrap_or_else(PoisonError::into_inner),
-                );
+                    std::mem::take(&mut *self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
+                } else {
+                    Vec::new()
+                };
                 let keep = self.keep();
                 if keep {
                     for span in buffered {
