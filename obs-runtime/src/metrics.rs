@@ -56,9 +56,77 @@ pub fn is_collecting() -> bool {
 /// The totals each site had at the last flush, by registration index.
 static FLUSHED: Mutex<Vec<Totals>> = Mutex::new(Vec::new());
 
+/// Whether obs's Prometheus endpoint writes the latency histograms itself (see
+/// `crate::prometheus`), so that [`flush`] does not forward them to the recorder.
+static HISTOGRAMS_SERVED: AtomicBool = AtomicBool::new(false);
+
+/// HELP text of `function_calls_duration_seconds`.
+pub(crate) const FUNCTION_DURATION_HELP: &str = "Latency of calls of an observed function";
+/// HELP text of `obs_operation_duration_seconds`.
+pub(crate) const OPERATION_DURATION_HELP: &str =
+    "Latency of an operation declared with #[golden_signals]; traffic is the rate of its count";
+
+/// From now on, [`flush`] leaves the latency histograms to obs's Prometheus endpoint.
+pub(crate) fn serve_histograms() {
+    HISTOGRAMS_SERVED.store(true, Ordering::Release);
+}
+
+/// A latency histogram as of the last [`flush`]: a function's, or an operation's (summed over
+/// its call sites).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CallHistogram {
+    /// `function_calls_duration_seconds` or `obs_operation_duration_seconds`.
+    pub(crate) name: &'static str,
+    pub(crate) labels: Vec<(&'static str, &'static str)>,
+    /// Calls per bucket (not cumulative), the last one `+Inf`.
+    pub(crate) buckets: [u64; BUCKETS],
+    pub(crate) sum_seconds: f64,
+}
+
+/// The latency histograms of every function and operation called before the last [`flush`],
+/// from the totals it forwarded: consistent with the counters the recorder holds.
+pub(crate) fn call_histograms() -> Vec<CallHistogram> {
+    let flushed = FLUSHED.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut out = Vec::new();
+    let mut operations: Vec<CallHistogram> = Vec::new();
+    for (site, totals) in site::registered().iter().zip(flushed.iter()) {
+        let Some(stats) = site.stats_if_any() else { continue };
+        let sum_seconds = totals.sums_ns.iter().sum::<u64>() as f64 / 1e9;
+        let mut labels = vec![(LABEL_FUNCTION, site.function()), (LABEL_MODULE, site.module())];
+        labels.extend_from_slice(site.labels());
+        out.push(CallHistogram {
+            name: FUNCTION_CALLS_DURATION_SECONDS,
+            labels,
+            buckets: totals.counts,
+            sum_seconds,
+        });
+        if let (Some(operation), Some(_)) = (site.operation(), &stats.golden) {
+            let labels = vec![(LABEL_OPERATION, operation.name), (LABEL_KIND, operation.kind)];
+            match operations.iter_mut().find(|h| h.labels == labels) {
+                Some(histogram) => {
+                    for (sum, n) in histogram.buckets.iter_mut().zip(&totals.counts) {
+                        *sum += n;
+                    }
+                    histogram.sum_seconds += sum_seconds;
+                }
+                None => operations.push(CallHistogram {
+                    name: OPERATION_DURATION_SECONDS,
+                    labels,
+                    buckets: totals.counts,
+                    sum_seconds,
+                }),
+            }
+        }
+    }
+    out.extend(operations);
+    out
+}
+
 /// Forwards every change since the previous flush to the current `metrics` recorder: counter
 /// increments, the in-flight gauge, and histogram samples (each bucket's new calls, recorded at
-/// their mean latency, so bucket counts and sums stay exact).
+/// their mean latency, so bucket counts and sums stay exact). A recorder receives one sample
+/// per call; obs's own Prometheus endpoint instead writes the histograms from the totals of
+/// the last flush, at no cost per call.
 ///
 /// Also describes each series (HELP text and unit), which Prometheus tools require.
 pub fn flush() {
@@ -84,21 +152,13 @@ fn describe() {
         Unit::Count,
         "Calls of an observed function that finished, by result (ok, error, panic, cancelled)"
     );
-    describe_histogram!(
-        FUNCTION_CALLS_DURATION_SECONDS,
-        Unit::Seconds,
-        "Latency of calls of an observed function"
-    );
+    describe_histogram!(FUNCTION_CALLS_DURATION_SECONDS, Unit::Seconds, FUNCTION_DURATION_HELP);
     describe_gauge!(
         FUNCTION_CALLS_CONCURRENT,
         Unit::Count,
         "Calls of an observed function in flight"
     );
-    describe_histogram!(
-        OPERATION_DURATION_SECONDS,
-        Unit::Seconds,
-        "Latency of an operation declared with #[golden_signals]; traffic is the rate of its count"
-    );
+    describe_histogram!(OPERATION_DURATION_SECONDS, Unit::Seconds, OPERATION_DURATION_HELP);
     describe_counter!(
         OPERATION_ERRORS_TOTAL,
         Unit::Count,
@@ -141,8 +201,9 @@ fn forward(site: &Site, last: &Totals, now: &Totals) {
             .increment(now.finished[i] - last.finished[i]);
     }
     ::metrics::gauge!(FUNCTION_CALLS_CONCURRENT, labels.clone()).set(now.in_flight() as f64);
-    let histogram = ::metrics::histogram!(FUNCTION_CALLS_DURATION_SECONDS, labels);
-    record_buckets(&histogram, last, now);
+    if !HISTOGRAMS_SERVED.load(Ordering::Acquire) {
+        record_buckets(&::metrics::histogram!(FUNCTION_CALLS_DURATION_SECONDS, labels), last, now);
+    }
     if let (Some(operation), Some(golden)) =
         (site.operation(), site.stats_if_any().and_then(|s| s.golden.as_ref()))
     {
@@ -164,11 +225,13 @@ fn record_buckets(histogram: &::metrics::Histogram, last: &Totals, now: &Totals)
 /// The golden signals of a `#[golden_signals]` operation (see [`crate::golden`]).
 fn forward_golden(operation: &Operation, golden: &GoldenCounters, last: &Totals, now: &Totals) {
     let (name, kind) = (operation.name, operation.kind);
-    record_buckets(
-        &::metrics::histogram!(OPERATION_DURATION_SECONDS, LABEL_OPERATION => name, LABEL_KIND => kind),
-        last,
-        now,
-    );
+    if !HISTOGRAMS_SERVED.load(Ordering::Acquire) {
+        record_buckets(
+            &::metrics::histogram!(OPERATION_DURATION_SECONDS, LABEL_OPERATION => name, LABEL_KIND => kind),
+            last,
+            now,
+        );
+    }
     ::metrics::gauge!(OPERATION_ACTIVE, LABEL_OPERATION => name, LABEL_KIND => kind)
         .set(now.in_flight() as f64);
     for (error_type, count) in golden.errors() {

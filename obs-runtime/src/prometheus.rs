@@ -1,38 +1,204 @@
-//! The Prometheus endpoint: `metrics-exporter-prometheus` serving `/metrics`, with explicit
-//! histogram buckets (without them it would render summaries) and HELP text for every series.
+//! The Prometheus endpoint: `/metrics` in Prometheus's text format, from two sources.
+//!
+//! - `metrics-exporter-prometheus`'s recorder holds every `metrics` series (counters, gauges,
+//!   and the HTTP layer's histograms, with explicit buckets: without them it renders summaries).
+//! - The latency histograms of observed functions and `#[golden_signals]` operations are written
+//!   here, from obs's own call counters (as of the last flush, like the call counters).
+//!
+//! Why the second: the exporter's histograms keep every raw sample until its upkeep folds them
+//! into buckets, so forwarding a function's calls to it costs one pushed sample per call (memory
+//! for millions of samples between upkeeps in a hot function, and a background thread's time per
+//! call). obs's counters already hold exact bucket counts and sums; written out directly, a scrape
+//! costs a few lines per function whatever the call rate. The exporter's own HTTP listener serves
+//! only its recorder, so obs serves the endpoint (hyper, on a thread of its own).
 
 use crate::error::InitError;
-use crate::metrics::DURATION_BUCKETS;
+use crate::metrics::{CallHistogram, DURATION_BUCKETS};
 use crate::names;
-use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
 /// OpenTelemetry's recommended buckets for request durations, in seconds.
 pub const HTTP_DURATION_BUCKETS: [f64; 14] =
     [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
 
-/// Installs the global recorder and serves `/metrics` on `addr`. The exporter's own thread
-/// runs its upkeep, so histogram samples do not pile up.
+/// The content type of Prometheus's text format.
+const TEXT_FORMAT: &str = "text/plain; version=0.0.4";
+
+struct Endpoint {
+    handle: PrometheusHandle,
+    service: String,
+}
+
+static ENDPOINT: OnceLock<Arc<Endpoint>> = OnceLock::new();
+
+/// Installs the global recorder and serves `/metrics` on `addr`, on a thread of its own.
 pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InitError> {
     let endpoint_error = |reason: String| InitError::MetricsEndpoint { addr, reason };
     // Binding first gives a clear error for a taken port, before anything is installed.
-    std::net::TcpListener::bind(addr).map_err(|e| endpoint_error(e.to_string()))?;
-    // Full names are matched before suffixes (the exporter sorts its matchers).
-    let buckets = [
-        (Matcher::Full(names::FUNCTION_CALLS_DURATION_SECONDS.into()), &DURATION_BUCKETS[..]),
-        (Matcher::Full(names::OPERATION_DURATION_SECONDS.into()), &DURATION_BUCKETS[..]),
-        (Matcher::Suffix("_seconds".into()), &HTTP_DURATION_BUCKETS[..]),
-    ];
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| endpoint_error(e.to_string()))?;
+    listener.set_nonblocking(true).map_err(|e| endpoint_error(e.to_string()))?;
     // Every series carries `service`: the alert rules group by it, and Alertmanager inhibits by it.
-    let mut builder =
-        PrometheusBuilder::new().with_http_listener(addr).add_global_label("service", service);
-    for (matcher, values) in buckets {
-        builder = builder
-            .set_buckets_for_metric(matcher, values)
-            .map_err(|e| endpoint_error(e.to_string()))?;
+    let builder = PrometheusBuilder::new()
+        .add_global_label("service", service)
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &HTTP_DURATION_BUCKETS)
+        .map_err(|e| endpoint_error(e.to_string()))?;
+    let recorder = builder.build_recorder();
+    let endpoint = Arc::new(Endpoint { handle: recorder.handle(), service: service.to_owned() });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| endpoint_error(e.to_string()))?;
+    ::metrics::set_global_recorder(recorder).map_err(|_| InitError::RecorderAlreadySet)?;
+    let _ = ENDPOINT.set(endpoint.clone());
+    crate::metrics::serve_histograms();
+    std::thread::Builder::new()
+        .name("obs-prometheus".into())
+        .spawn(move || runtime.block_on(serve(listener, endpoint)))
+        .map_err(|e| endpoint_error(e.to_string()))?;
+    Ok(())
+}
+
+/// Folds the histogram samples the recorder received since the last upkeep into its buckets
+/// (the HTTP layer's request durations); the metrics thread runs it after every flush.
+pub(crate) fn upkeep() {
+    if let Some(endpoint) = ENDPOINT.get() {
+        endpoint.handle.run_upkeep();
     }
-    builder.install().map_err(|e| match e {
-        BuildError::FailedToSetGlobalRecorder(_) => InitError::RecorderAlreadySet,
-        other => endpoint_error(other.to_string()),
-    })
+}
+
+async fn serve(listener: std::net::TcpListener, endpoint: Arc<Endpoint>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(%error, "the Prometheus endpoint cannot listen: /metrics is not served");
+            return;
+        }
+    };
+    loop {
+        // A failed accept (out of file descriptors, a connection reset before it was
+        // accepted) loses that connection only.
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let endpoint = endpoint.clone();
+                async move { Ok::<_, std::convert::Infallible>(respond(&endpoint, &request)) }
+            });
+            // A client that goes away mid-request is its own problem: nothing to report.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn respond(endpoint: &Endpoint, _request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let mut body = endpoint.handle.render();
+    write_histograms(&mut body, &endpoint.service, &crate::metrics::call_histograms());
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
+    response
+}
+
+/// Writes `histograms` in Prometheus's text format, each family once with its HELP and TYPE.
+fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram]) {
+    let families = [
+        (names::FUNCTION_CALLS_DURATION_SECONDS, crate::metrics::FUNCTION_DURATION_HELP),
+        (names::OPERATION_DURATION_SECONDS, crate::metrics::OPERATION_DURATION_HELP),
+    ];
+    for (family, help) in families {
+        let mut members = histograms.iter().filter(|h| h.name == family).peekable();
+        if members.peek().is_none() {
+            continue;
+        }
+        let _ = writeln!(out, "# HELP {family} {help}");
+        let _ = writeln!(out, "# TYPE {family} histogram");
+        for histogram in members {
+            let mut labels = String::new();
+            for (key, value) in histogram.labels.iter().chain([&("service", service)]) {
+                let _ = write!(labels, "{key}=\"{}\",", escape(value));
+            }
+            let mut cumulative = 0;
+            for (i, count) in histogram.buckets.iter().enumerate() {
+                cumulative += count;
+                match DURATION_BUCKETS.get(i) {
+                    Some(le) => {
+                        let _ =
+                            writeln!(out, "{family}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
+                    }
+                    None => {
+                        let _ =
+                            writeln!(out, "{family}_bucket{{{labels}le=\"+Inf\"}} {cumulative}");
+                    }
+                }
+            }
+            let labels = labels.trim_end_matches(',');
+            let _ = writeln!(out, "{family}_sum{{{labels}}} {}", histogram.sum_seconds);
+            let _ = writeln!(out, "{family}_count{{{labels}}} {cumulative}");
+        }
+        out.push('\n');
+    }
+}
+
+/// A label value as the text format quotes it.
+fn escape(value: &str) -> String {
+    value.replace('\\', r"\\").replace('"', "\\\"").replace('\n', r"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_with_sum_count_and_escaped_labels() {
+        let mut buckets = [0; DURATION_BUCKETS.len() + 1];
+        buckets[0] = 2;
+        buckets[3] = 1;
+        buckets[DURATION_BUCKETS.len()] = 1;
+        let histograms = [CallHistogram {
+            name: names::FUNCTION_CALLS_DURATION_SECONDS,
+            labels: vec![("function", "f\"1"), ("module", "m")],
+            buckets,
+            sum_seconds: 20.5,
+        }];
+        let mut out = String::new();
+        write_histograms(&mut out, "shop", &histograms);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            "# HELP function_calls_duration_seconds Latency of calls of an observed function"
+        );
+        assert_eq!(lines[1], "# TYPE function_calls_duration_seconds histogram");
+        let labels = r#"function="f\"1",module="m",service="shop""#;
+        assert_eq!(
+            lines[2],
+            format!("function_calls_duration_seconds_bucket{{{labels},le=\"0.000001\"}} 2")
+        );
+        assert_eq!(
+            lines[4],
+            format!("function_calls_duration_seconds_bucket{{{labels},le=\"0.000005\"}} 2")
+        );
+        assert_eq!(
+            lines[5],
+            format!("function_calls_duration_seconds_bucket{{{labels},le=\"0.00001\"}} 3")
+        );
+        assert_eq!(
+            lines[26],
+            format!("function_calls_duration_seconds_bucket{{{labels},le=\"10\"}} 3")
+        );
+        assert_eq!(
+            lines[27],
+            format!("function_calls_duration_seconds_bucket{{{labels},le=\"+Inf\"}} 4")
+        );
+        assert_eq!(lines[28], format!("function_calls_duration_seconds_sum{{{labels}}} 20.5"));
+        assert_eq!(lines[29], format!("function_calls_duration_seconds_count{{{labels}}} 4"));
+        assert!(!out.contains("operation_duration"), "no empty family: {out}");
+    }
 }

@@ -457,6 +457,7 @@ impl Background {
             let mut gauges = ProcessGauges::new();
             loop {
                 crate::metrics::flush();
+                crate::prometheus::upkeep();
                 pipeline.publish_metrics();
                 if let Some(errors) = &log_errors {
                     ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
