@@ -107,7 +107,8 @@ fn respond(endpoint: &Endpoint, _request: &Request<Incoming>) -> Response<Full<B
     response
 }
 
-/// Writes `histograms` in Prometheus's text format, each family once with its HELP and TYPE.
+/// Writes `histograms` in Prometheus's text format, each family once with its HELP and TYPE,
+/// `service` first as on the recorder's series.
 fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram]) {
     let families = [
         (names::FUNCTION_CALLS_DURATION_SECONDS, crate::metrics::FUNCTION_DURATION_HELP),
@@ -122,7 +123,7 @@ fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram
         let _ = writeln!(out, "# TYPE {family} histogram");
         for histogram in members {
             let mut labels = String::new();
-            for (key, value) in histogram.labels.iter().chain([&("service", service)]) {
+            for (key, value) in [&("service", service)].into_iter().chain(&histogram.labels) {
                 let _ = write!(labels, "{key}=\"{}\",", escape(value));
             }
             let mut cumulative = 0;
@@ -176,7 +177,7 @@ mod tests {
             "# HELP function_calls_duration_seconds Latency of calls of an observed function"
         );
         assert_eq!(lines[1], "# TYPE function_calls_duration_seconds histogram");
-        let labels = r#"function="f\"1",module="m",service="shop""#;
+        let labels = r#"service="shop",function="f\"1",module="m""#;
         assert_eq!(
             lines[2],
             format!("function_calls_duration_seconds_bucket{{{labels},le=\"0.000001\"}} 2")

@@ -334,6 +334,8 @@ fn the_prometheus_endpoint_passes_promtool() {
         "function_calls_total{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\",result=\"ok\"} 2",
         "function_calls_total{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\",result=\"error\"} 1",
         "function_calls_duration_seconds_bucket{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\",le=\"0.005\"} 3",
+        "function_calls_duration_seconds_count{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\"} 3",
+        "function_calls_duration_seconds_bucket{service=\"telemetry-test\",function=\"labelled\",module=\"telemetry\",tier=\"gold\",shard=\"3\",le=\"+Inf\"} 1",
         "function_calls_concurrent{service=\"telemetry-test\",function=\"scraped\",module=\"telemetry\"} 0",
         "function_calls_total{service=\"telemetry-test\",function=\"labelled\",module=\"telemetry\",tier=\"gold\",shard=\"3\",result=\"ok\"} 1",
         "# HELP function_calls_total",
