@@ -2,6 +2,7 @@
 
 use super::current::{self, Current};
 use super::pipeline::{Parent, Pipeline};
+use super::sampling::LocalTrace;
 use super::span::{SpanFields, SpanRecord};
 use super::subscriber::take_pending_stand_in;
 use opentelemetry::trace::Link;
@@ -125,7 +126,6 @@ where
             return;
         };
         record.end = crate::clock::now();
-        let trace = record.trace.clone();
-        trace.span_ended(&mut Some(record), &self.pipeline);
+        LocalTrace::span_ended(&mut Some(record), &self.pipeline);
     }
 }

@@ -115,11 +115,11 @@ pub(crate) fn end(slot: &Slot, end_raw: u64) {
         && let Some(span) = record.as_mut()
     {
         span.end = end_raw;
-        let trace = span.trace.clone();
-        trace.span_ended(&mut record, &native.pipeline);
-        // Dropped here, unless buffered or exported: the trace can then be reused.
-        drop(record.take());
-        LocalTrace::recycle(trace);
+        LocalTrace::span_ended(&mut record, &native.pipeline);
+        // Dropped here, unless buffered or exported: its trace can then be reused.
+        if let Some(span) = record.take() {
+            LocalTrace::recycle(span.trace);
+        }
     }
     if let Some(stand_in) = slot.stand_in.take() {
         tracing::dispatcher::get_default(|dispatch| {

@@ -151,7 +151,7 @@ impl LocalTrace {
         match spare {
             Some(mut trace) => {
                 if let Some(reused) = Arc::get_mut(&mut trace) {
-                    *reused = LocalTrace::new(trace_id, trace_state, head);
+                    reused.reset(trace_id, trace_state, head);
                     return trace;
                 }
                 Arc::new(LocalTrace::new(trace_id, trace_state, head))
@@ -194,6 +194,37 @@ impl LocalTrace {
         }
     }
 
+    /// Makes a spare trace new, in place: cheaper than dropping it and moving a new one in,
+    /// and the buffer keeps its capacity.
+    fn reset(&mut self, trace_id: TraceId, trace_state: TraceState, head: Head) {
+        // Destructured, so that a field added later cannot be forgotten here.
+        let LocalTrace {
+            trace_id: id,
+            trace_state: state,
+            head: decision,
+            open,
+            failed,
+            slow,
+            exporting,
+            buffering,
+            overflow,
+            buffer,
+            request_id,
+            user_id,
+            baggage,
+        } = self;
+        (*id, *state, *decision) = (trace_id, trace_state, head);
+        *open.get_mut() = 1;
+        for flag in [failed, slow, buffering, overflow] {
+            *flag.get_mut() = false;
+        }
+        *exporting.get_mut() = matches!(head, Head::KeepSampled | Head::KeepParent);
+        buffer.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
+        request_id.take();
+        *user_id.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
+        baggage.take();
+    }
+
     /// Whether spans of this trace are recorded at all.
     pub(crate) fn is_recording(&self) -> bool {
         self.head != Head::Drop
@@ -209,56 +240,76 @@ impl LocalTrace {
         self.failed.store(true, Ordering::Relaxed);
     }
 
-    /// A span of this trace ended: its record, in `slot`, is taken for export or buffering,
-    /// or left for the caller to drop.
-    pub(crate) fn span_ended(&self, slot: &mut Option<SpanRecord>, pipeline: &Pipeline) {
+    /// A span ended: its record, in `slot`, is taken for export or buffering, or left for the
+    /// caller to drop (with the last reference to its trace, often: see [`LocalTrace::recycle`]).
+    pub(crate) fn span_ended(slot: &mut Option<SpanRecord>, pipeline: &Pipeline) {
         let Some(span) = slot.as_ref() else { return };
+        let trace = &*span.trace;
+        let mut consumed = false;
         if !span.stand_in {
             if span.failed() {
-                self.failed.store(true, Ordering::Relaxed);
+                trace.failed.store(true, Ordering::Relaxed);
             }
             if let Some(limit) = pipeline.policy.keep_slower_than
                 && std::time::Duration::from_nanos(crate::clock::delta_ns(span.start, span.end))
                     > limit
             {
-                self.slow.store(true, Ordering::Relaxed);
+                trace.slow.store(true, Ordering::Relaxed);
             }
-            match self.head {
-                Head::Drop => {}
-                Head::KeepSampled | Head::KeepParent => {
-                    if let Some(span) = slot.take() {
-                        pipeline.export(span);
-                    }
-                }
-                Head::Tail => self.buffer_or_export(slot, pipeline),
+            consumed = match trace.head {
+                Head::Drop => false,
+                Head::KeepSampled | Head::KeepParent => true,
+                // The last span of a trace with nothing buffered (often the only one), not
+                // kept: decided here, without the buffer.
+                Head::Tail => !trace.is_last_unbuffered() || trace.keep(),
+            };
+        }
+        if !consumed {
+            trace.close_span(pipeline);
+            return;
+        }
+        // The record goes to the exporter or the buffer, and its reference to the trace with
+        // it: this one keeps the trace until the span is counted as closed. (Only on this path:
+        // the reference costs two atomic operations, a fair share of a dropped span.)
+        let trace = span.trace.clone();
+        if let Some(span) = slot.take() {
+            match trace.head {
+                Head::Tail => trace.buffer_or_export(span, pipeline),
+                _ => pipeline.export(span),
             }
         }
+        trace.close_span(pipeline);
+    }
+
+    /// Counts a span of this trace as closed, and decides the trace when it was the last.
+    fn close_span(&self, pipeline: &Pipeline) {
         // AcqRel: the last span to end sees every push made before the others ended.
         if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.release(pipeline);
         }
     }
 
+    /// Whether the span ending now is the trace's last, and nothing of the trace was buffered
+    /// or exported before it.
+    fn is_last_unbuffered(&self) -> bool {
+        !self.buffering.load(Ordering::Relaxed)
+            && !self.exporting.load(Ordering::Relaxed)
+            && self.open.load(Ordering::Relaxed) == 1
+    }
+
     fn keep(&self) -> bool {
         self.failed.load(Ordering::Relaxed) || self.slow.load(Ordering::Relaxed)
     }
 
-    fn buffer_or_export(&self, slot: &mut Option<SpanRecord>, pipeline: &Pipeline) {
-        // The last span of a trace with nothing buffered (often the only one): decided here,
-        // without the buffer.
-        if !self.buffering.load(Ordering::Relaxed)
-            && !self.exporting.load(Ordering::Relaxed)
-            && self.open.load(Ordering::Relaxed) == 1
-        {
-            if self.keep()
-                && let Some(span) = slot.take()
-            {
+    fn buffer_or_export(&self, span: SpanRecord, pipeline: &Pipeline) {
+        // The last span of a trace with nothing buffered: decided without the buffer.
+        if self.is_last_unbuffered() {
+            if self.keep() {
                 self.exporting.store(true, Ordering::Relaxed);
                 pipeline.export(span);
             }
             return;
         }
-        let Some(span) = slot.take() else { return };
         let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
         if self.exporting.load(Ordering::Relaxed) {
             drop(buffer);
@@ -342,6 +393,33 @@ mod tests {
             max_traces_in_flight: 8,
             keep_slower_than: None,
         }
+    }
+
+    #[test]
+    fn a_reused_trace_starts_afresh() {
+        let first = LocalTrace::shared(TraceId::from(1), TraceState::default(), Head::Tail);
+        first.mark_failed();
+        first.span_started();
+        first.exporting.store(true, Ordering::Relaxed);
+        let _ = first.request_id.set("req-1".into());
+        *first.user_id.lock().unwrap() = Some("user-1".into());
+        let address = Arc::as_ptr(&first);
+        LocalTrace::recycle(first);
+        let next = LocalTrace::shared(TraceId::from(2), TraceState::default(), Head::KeepParent);
+        assert_eq!(Arc::as_ptr(&next), address, "the spare trace is reused");
+        assert_eq!(next.trace_id, TraceId::from(2));
+        assert_eq!(next.head, Head::KeepParent);
+        assert_eq!(next.open.load(Ordering::Relaxed), 1);
+        assert!(!next.keep(), "not failed");
+        assert!(next.exporting.load(Ordering::Relaxed), "a sampled parent: exported");
+        assert_eq!(next.request_id.get(), None);
+        assert_eq!(*next.user_id.lock().unwrap(), None);
+        // A trace something still refers to is not reused.
+        let held = next.clone();
+        LocalTrace::recycle(next);
+        let other = LocalTrace::shared(TraceId::from(3), TraceState::default(), Head::Tail);
+        assert!(!Arc::ptr_eq(&held, &other));
+        assert_eq!(held.trace_id, TraceId::from(2));
     }
 
     #[test]
