@@ -116,9 +116,12 @@ pub(crate) fn end(slot: &Slot, end_raw: u64) {
     {
         span.end = end_raw;
         LocalTrace::span_ended(&mut record, &native.pipeline);
-        // Dropped here, unless buffered or exported: its trace can then be reused.
-        if let Some(span) = record.take() {
-            LocalTrace::recycle(span.trace);
+        // Dropped here, unless buffered or exported: its trace can then be reused. (In place:
+        // moving a record out of its slot costs more than the reference count's two updates.)
+        let trace = record.as_ref().map(|span| span.trace.clone());
+        *record = None;
+        if let Some(trace) = trace {
+            LocalTrace::recycle(trace);
         }
     }
     if let Some(stand_in) = slot.stand_in.take() {
