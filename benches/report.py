@@ -9,7 +9,7 @@ replaces what lies between the `<!-- measured -->` and `<!-- /measured -->` mark
 BENCHMARKS.md with: the machine, the median over the runs of every row with the spread of the
 runs, its ratio to the peer rows of the same runs, the targets of issue 8 with their verdicts,
 and what the benchmarks printed besides timings (spans dropped or received, memory per span).
-With --no-run, it reports the last run's results only, without running anything.
+With --no-run, it writes the report again from the runs the last measuring invocation saved.
 """
 import argparse
 import datetime
@@ -25,6 +25,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRITERION = ROOT / "target" / "criterion"
 REPORT = ROOT / "BENCHMARKS.md"
+# Every run's medians, so that --no-run can write the report again without measuring.
+SAVED = CRITERION / "report-runs.json"
 BENCHES = ["peers", "export", "scrub"]
 
 # Reference rows, per group: each row's ratio to these is shown.
@@ -114,7 +116,10 @@ def duration(ns):
 
 
 def ratio(value):
-    return f"{value:.2f}x" if value >= 0.1 else f"1/{1 / value:.0f}"
+    """`2.50x` above 1, `1/8.1` below (a fraction reads better as "one eighth")."""
+    if value >= 1:
+        return f"{value:.2f}x"
+    return f"1/{1 / value:.1f}" if value > 1 / 20 else f"1/{1 / value:.0f}"
 
 
 def table(runs, notes):
@@ -192,19 +197,17 @@ def main():
     args = parser.parse_args()
     runs, notes = [], []
     if args.no_run:
-        # The last run: every result measured within an hour of the newest one.
-        stamps = [b.stat().st_mtime for b in CRITERION.glob("**/new/benchmark.json")]
-        if not stamps:
-            sys.exit(f"no benchmark results under {CRITERION}: run without --no-run first")
-        runs.append(medians(max(stamps) - 3600))
+        if not SAVED.exists():
+            sys.exit(f"no saved runs in {SAVED}: run without --no-run first")
+        saved = json.loads(SAVED.read_text())
+        runs, notes = saved["runs"], saved["notes"]
     else:
         for n in range(args.runs):
             print(f"run {n + 1} of {args.runs}...", file=sys.stderr, flush=True)
             started = time.time()
             notes = run_benches()
             runs.append(medians(started))
-    runs = [{i: v for i, v in run.items() if not i.startswith(("call/", "scratch/"))}
-            for run in runs]
+        SAVED.write_text(json.dumps({"runs": runs, "notes": notes}))
     text = REPORT.read_text()
     begin, end = "<!-- measured -->", "<!-- /measured -->"
     if begin not in text or end not in text:
