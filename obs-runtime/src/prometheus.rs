@@ -19,6 +19,7 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response};
+use metrics_exporter_prometheus::formatting::sanitize_label_value;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -87,9 +88,10 @@ async fn serve(listener: std::net::TcpListener, endpoint: Arc<Endpoint>) {
         let Ok((stream, _)) = listener.accept().await else { continue };
         let endpoint = endpoint.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let endpoint = endpoint.clone();
-                async move { Ok::<_, std::convert::Infallible>(respond(&endpoint, &request)) }
+            // Every path answers the metrics, as the exporter's own listener does.
+            let service = hyper::service::service_fn(move |_: Request<Incoming>| {
+                let response = respond(&endpoint);
+                async move { Ok::<_, std::convert::Infallible>(response) }
             });
             // A client that goes away mid-request is its own problem: nothing to report.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -99,7 +101,7 @@ async fn serve(listener: std::net::TcpListener, endpoint: Arc<Endpoint>) {
     }
 }
 
-fn respond(endpoint: &Endpoint, _request: &Request<Incoming>) -> Response<Full<Bytes>> {
+fn respond(endpoint: &Endpoint) -> Response<Full<Bytes>> {
     let mut body = endpoint.handle.render();
     write_histograms(&mut body, &endpoint.service, &crate::metrics::call_histograms());
     let mut response = Response::new(Full::new(Bytes::from(body)));
@@ -124,21 +126,17 @@ fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram
         for histogram in members {
             let mut labels = String::new();
             for (key, value) in [&("service", service)].into_iter().chain(&histogram.labels) {
-                let _ = write!(labels, "{key}=\"{}\",", escape(value));
+                // Escaped as the recorder escapes its series' values, so that they match.
+                let _ = write!(labels, "{key}=\"{}\",", sanitize_label_value(value));
             }
             let mut cumulative = 0;
             for (i, count) in histogram.buckets.iter().enumerate() {
                 cumulative += count;
-                match DURATION_BUCKETS.get(i) {
-                    Some(le) => {
-                        let _ =
-                            writeln!(out, "{family}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
-                    }
-                    None => {
-                        let _ =
-                            writeln!(out, "{family}_bucket{{{labels}le=\"+Inf\"}} {cumulative}");
-                    }
-                }
+                let le: &dyn std::fmt::Display = match DURATION_BUCKETS.get(i) {
+                    Some(bound) => bound,
+                    None => &"+Inf",
+                };
+                let _ = writeln!(out, "{family}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
             }
             let labels = labels.trim_end_matches(',');
             let _ = writeln!(out, "{family}_sum{{{labels}}} {}", histogram.sum_seconds);
@@ -146,11 +144,6 @@ fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram
         }
         out.push('\n');
     }
-}
-
-/// A label value as the text format quotes it.
-fn escape(value: &str) -> String {
-    value.replace('\\', r"\\").replace('"', "\\\"").replace('\n', r"\n")
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //!
 //! Spans cross the queue as obs's records: the thread, not the program's, turns them into
 //! OpenTelemetry's `SpanData` (scrubbing their text on the way). It wakes up every `delay`, or
-//! when a producer thread has queued a batch's worth since it last asked, never once per span: a wake-up is a system call.
+//! when a producer thread has queued a batch's worth since it last asked, never once per span:
+//! a wake-up is a system call.
 //!
 //! Written here rather than using `opentelemetry_sdk`'s `BatchSpanProcessor` because obs must
 //! count what it drops (a full queue, a failed export) as metrics, and the processor keeps those
