@@ -60,6 +60,21 @@ fn the_report_explains_the_injected_slowness_and_failure_without_leaking_pii() {
         assert_eq!(line["trace_id"], trace_id);
     }
     assert!(stdout.contains(trace_id));
+    // One customer request, one request id and one user, in every service that logged it.
+    assert!(
+        failed["services_logging"].as_array().unwrap().len() >= 2,
+        "the failed request is logged by several services: {failed:#}"
+    );
+    assert_eq!(failed["request_ids"].as_array().unwrap().len(), 1, "{failed:#}");
+    let users = failed["user_ids"].as_array().unwrap();
+    assert!(
+        users.len() == 1 && users[0].as_str().unwrap().starts_with("c-"),
+        "the user set at the storefront is in every service's lines: {failed:#}"
+    );
+    for line in lines {
+        let line: Value = serde_json::from_str(line.as_str().unwrap()).unwrap();
+        assert_eq!(line["request_id"], failed["request_ids"][0], "{line}");
+    }
 
     // The golden signals come from the services' own metrics.
     let operations = report["operations"].as_array().unwrap();

@@ -87,7 +87,7 @@ pub fn customer_card(id: i64) -> String {
 #[derive(Clone)]
 pub struct Upstream {
     base: String,
-    client: reqwest_middleware::ClientWithMiddleware,
+    client: obs::http::Client,
 }
 
 impl Upstream {

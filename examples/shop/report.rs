@@ -222,6 +222,10 @@ fn explain(traces: &[TraceView], scraped: &Scraped, style: &Style, json: &mut se
             println!("failed at: {} in {}: {}", failing.name, failing.service, failing.message);
             println!("its log lines (JSON, as written):");
             let mut lines = Vec::new();
+            // One customer request: one request id and one user across the services.
+            let mut request_ids = std::collections::BTreeSet::new();
+            let mut user_ids = std::collections::BTreeSet::new();
+            let mut services = std::collections::BTreeSet::new();
             for (service, path) in &scraped.logs {
                 let text = std::fs::read_to_string(path).unwrap_or_default();
                 for line in text
@@ -230,11 +234,26 @@ fn explain(traces: &[TraceView], scraped: &Scraped, style: &Style, json: &mut se
                 {
                     println!("  {service}: {line}");
                     lines.push(line.to_owned());
+                    let parsed: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+                    services.insert(*service);
+                    if let Some(id) = parsed["request_id"].as_str() {
+                        request_ids.insert(id.to_owned());
+                    }
+                    if let Some(id) = parsed["user_id"].as_str() {
+                        user_ids.insert(id.to_owned());
+                    }
                 }
             }
+            println!(
+                "one request across {} services: request_id {}, user_id {}",
+                services.len(),
+                request_ids.iter().cloned().collect::<Vec<_>>().join(" "),
+                user_ids.iter().cloned().collect::<Vec<_>>().join(" "),
+            );
             json["failed"] = serde_json::json!({
                 "trace_id": trace.trace_id, "failing_span": failing.name, "service": failing.service,
                 "error": failing.message, "log_lines": lines,
+                "services_logging": services, "request_ids": request_ids, "user_ids": user_ids,
             });
         }
         None => println!("\n== why did it fail? no failed trace was recorded"),

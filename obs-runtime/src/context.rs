@@ -6,12 +6,15 @@
 //!
 //! ```
 //! // In a request handler:
-//! obs_runtime::context::set_user_id("u-1842"); // an opaque id, never an email
+//! // An opaque id, never an email: one that looks like personal data is refused.
+//! obs_runtime::context::set_user_id("u-1842").expect("an opaque id");
 //! if let Some(trace_id) = obs_runtime::context::trace_id() {
 //!     println!("report this id to support: {trace_id}");
 //! }
 //! ```
 
+use crate::scrub::Scrubbed;
+use crate::stats::Striped;
 use crate::trace::current::{self, Current};
 use crate::trace::span::SpanRecord;
 use opentelemetry::trace::{SpanContext, TraceId};
@@ -79,27 +82,49 @@ pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
     span.id().and_then(|id| with_span(&id, SpanRecord::span_context))
 }
 
-/// The `baggage` header value that came with the trace of `span`, if any.
+/// The headers that continue the trace of `span` (or of its nearest traced ancestor)
+/// downstream: its context, its baggage (with the user id as `user.id`), and the request id.
 #[cfg(feature = "http")]
-pub(crate) fn baggage_of(span: &tracing::Span) -> Option<String> {
-    span.id().and_then(|id| with_span(&id, |r| r.trace.baggage.get().cloned())).flatten()
+pub(crate) fn outgoing_of(
+    span: &tracing::Span,
+) -> Option<(crate::propagation::Outgoing, Option<String>)> {
+    span.id().and_then(|id| with_span(&id, outgoing))
 }
 
-/// The `baggage` header value that came with the current trace, if any.
+/// The headers that continue the current trace downstream.
 #[cfg(feature = "http")]
-pub(crate) fn current_baggage() -> Option<String> {
-    with_current(|r| r.trace.baggage.get().cloned()).flatten()
+pub(crate) fn current_outgoing() -> Option<(crate::propagation::Outgoing, Option<String>)> {
+    with_current(outgoing)
 }
 
-/// Sets the request id and baggage of the trace of `span` (used by the HTTP server layer).
 #[cfg(feature = "http")]
-pub(crate) fn set_request(span: &tracing::Span, request_id: String, baggage: Option<String>) {
+fn outgoing(record: &SpanRecord) -> (crate::propagation::Outgoing, Option<String>) {
+    let headers = record.trace.with_request(|request| {
+        crate::propagation::Outgoing::new(&record.span_context(), &request.baggage)
+    });
+    (headers, record.trace.request_id.get().map(|id| id.as_str().to_owned()))
+}
+
+/// Sets the request id and the incoming baggage of the trace of `span` (used by the HTTP
+/// server layer). A `user.id` in the baggage becomes the request's user, unless it looks like
+/// personal data.
+#[cfg(feature = "http")]
+pub(crate) fn set_request(
+    span: &tracing::Span,
+    request_id: Scrubbed<String>,
+    baggage: crate::propagation::baggage::Baggage,
+) {
     if let Some(id) = span.id() {
         with_span(&id, |r| {
             let _ = r.trace.request_id.set(request_id);
-            if let Some(baggage) = baggage {
-                let _ = r.trace.baggage.set(baggage);
-            }
+            r.trace.with_request(|request| {
+                let user = baggage.get(USER_ID_BAGGAGE).map(|u| Scrubbed::exact(u.to_owned()));
+                if let Some(None) = user {
+                    REFUSED.user_id.add(1);
+                }
+                request.user_id = user.flatten();
+                request.baggage = baggage;
+            });
         });
     }
 }
@@ -131,35 +156,126 @@ pub fn with_remote_parent<R>(parent: &SpanContext, f: impl FnOnce() -> R) -> R {
     current::with_remote_parent(parent, f)
 }
 
+/// The baggage key that carries the user id between services (OpenTelemetry's `user.id`).
+pub const USER_ID_BAGGAGE: &str = "user.id";
+
+/// Values refused because they looked like personal data, by what they were meant to be.
+struct Refused {
+    user_id: Striped,
+    request_id: Striped,
+}
+
+static REFUSED: Refused = Refused { user_id: Striped::new(), request_id: Striped::new() };
+
+/// A request id that came from outside, if it may be shown in every log line (nothing in it
+/// that the scrubber would mask); one that looks like personal data is counted.
+#[cfg(feature = "http")]
+pub(crate) fn accept_request_id(id: &str) -> Option<Scrubbed<String>> {
+    let accepted = Scrubbed::exact(id.to_owned());
+    if accepted.is_none() {
+        REFUSED.request_id.add(1);
+    }
+    accepted
+}
+
+/// Publishes `obs_pii_refused_total{field}`.
+pub(crate) fn publish_metrics() {
+    use crate::names::{LABEL_FIELD, OBS_PII_REFUSED_TOTAL};
+    for (field, counter) in [("user_id", &REFUSED.user_id), ("request_id", &REFUSED.request_id)] {
+        ::metrics::counter!(OBS_PII_REFUSED_TOTAL, LABEL_FIELD => field).absolute(counter.get());
+    }
+}
+
+/// Describes the metrics of this module.
+pub(crate) fn describe_metrics() {
+    ::metrics::describe_counter!(
+        crate::names::OBS_PII_REFUSED_TOTAL,
+        ::metrics::Unit::Count,
+        "User and request ids refused because they looked like personal data"
+    );
+}
+
+/// A user or request id that looks like personal data (the scrubber would mask it).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "this {0} looks like personal data (an email, a phone number, a card number…) and would appear in every log line: use an opaque id, such as a database key or a keyed hash"
+)]
+pub struct LooksLikePii(&'static str);
+
 /// Sets the id of the current request, shown as `request_id` in every log line of its trace
-/// (the HTTP server layer does this). The first id set wins.
-pub fn set_request_id(id: impl Into<String>) {
-    let id = id.into();
+/// and sent downstream as `x-request-id` (the HTTP server layer does this). The first id set
+/// wins. An id that looks like personal data is refused, and counted in
+/// `obs_pii_refused_total{field="request_id"}`.
+pub fn set_request_id(id: impl Into<String>) -> Result<(), LooksLikePii> {
+    let Some(id) = Scrubbed::exact(id.into()) else {
+        REFUSED.request_id.add(1);
+        return Err(LooksLikePii("request id"));
+    };
     with_current(|r| {
         let _ = r.trace.request_id.set(id);
     });
+    Ok(())
 }
 
 /// The id of the current request.
 pub fn request_id() -> Option<String> {
-    with_current(|r| r.trace.request_id.get().cloned()).flatten()
+    with_current(|r| r.trace.request_id.get().map(|id| id.as_str().to_owned())).flatten()
 }
 
-/// Sets the user of the current request, shown as `user_id` in every later log line of its
-/// trace. Use an opaque id (a database key, a hash), never an email or a name.
-pub fn set_user_id(id: impl Into<String>) {
-    let id = id.into();
+/// Sets the user of the current request: shown as `user_id` in every later log line of its
+/// trace, here and, through the `user.id` baggage, in the services it calls (which may set
+/// their own). Use an opaque id (a database key, a hash): an id that the scrubber would mask
+/// (an email, a phone number) is refused, and counted in
+/// `obs_pii_refused_total{field="user_id"}`.
+///
+/// ```
+/// assert!(obs_runtime::context::set_user_id("u-1842").is_ok());
+/// assert!(obs_runtime::context::set_user_id("jane@example.com").is_err());
+/// ```
+pub fn set_user_id(id: impl Into<String>) -> Result<(), LooksLikePii> {
+    let Some(id) = Scrubbed::exact(id.into()) else {
+        REFUSED.user_id.add(1);
+        return Err(LooksLikePii("user id"));
+    };
     with_current(|r| {
-        *r.trace.user_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
+        r.trace.with_request(|request| {
+            // The key is a token: this cannot fail.
+            let _ = request.baggage.set(USER_ID_BAGGAGE, id.as_str());
+            request.user_id = Some(id);
+        });
     });
+    Ok(())
 }
 
 /// The user of the current request.
 pub fn user_id() -> Option<String> {
     with_current(|r| {
-        r.trace.user_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        r.trace.with_request(|request| request.user_id.as_ref().map(|id| id.as_str().to_owned()))
     })
     .flatten()
+}
+
+/// Sets a W3C baggage entry of the current request, sent to the services it calls (scrubbed
+/// of personal data on the way out). A key must be an HTTP token.
+///
+/// ```
+/// assert!(obs_runtime::context::set_baggage("tenant", "acme").is_ok());
+/// assert!(obs_runtime::context::set_baggage("not a token", "x").is_err());
+/// ```
+pub fn set_baggage(key: &str, value: &str) -> Result<(), crate::propagation::baggage::InvalidKey> {
+    if let Some(result) =
+        with_current(|r| r.trace.with_request(|request| request.baggage.set(key, value)))
+    {
+        return result;
+    }
+    // No current trace: still say whether the key is valid.
+    crate::propagation::baggage::Baggage::default().set(key, value)
+}
+
+/// A W3C baggage entry of the current request (received, or set by the program).
+pub fn baggage(key: &str) -> Option<String> {
+    with_current(|r| r.trace.with_request(|request| request.baggage.get(key).map(str::to_owned)))
+        .flatten()
 }
 
 /// Marks the current trace as failed, so that the sampler keeps it (a 5xx response, a panic).

@@ -26,6 +26,7 @@ mod panic;
 pub mod pii;
 mod process;
 mod prometheus;
+pub mod propagation;
 mod record;
 pub mod redact;
 pub mod scrub;

@@ -12,7 +12,7 @@
 //! slow stdout drops lines (counted) instead of blocking the program.
 
 use crate::context::with_record;
-use crate::scrub::scrub;
+use crate::scrub::Scrubbed;
 use opentelemetry::logs::{AnyValue, LogRecord, Logger, Severity};
 use opentelemetry_sdk::logs::SdkLogger;
 use serde::Serializer as _;
@@ -22,7 +22,7 @@ use std::fmt::Debug;
 use std::io::Write;
 use std::time::SystemTime;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
@@ -58,8 +58,8 @@ struct EventContext {
     trace_id: String,
     span_id: String,
     trace_flags: String,
-    request_id: Option<String>,
-    user_id: Option<String>,
+    request_id: Option<Scrubbed<String>>,
+    user_id: Option<Scrubbed<String>>,
     span: String,
     otel: (
         opentelemetry::trace::TraceId,
@@ -76,12 +76,7 @@ fn event_context(event: &Event<'_>) -> Option<EventContext> {
             span_id: record.span_id.to_string(),
             trace_flags: format!("{:02x}", flags.to_u8()),
             request_id: record.trace.request_id.get().cloned(),
-            user_id: record
-                .trace
-                .user_id
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone(),
+            user_id: record.trace.with_request(|request| request.user_id.clone()),
             span: record.name.to_string(),
             otel: (record.trace.trace_id, record.span_id, flags),
         }
@@ -96,23 +91,29 @@ impl<S: Subscriber> Layer<S> for JsonLogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let context = event_context(event);
         let meta = event.metadata();
+        // The event's text is scrubbed once, here, for every sink below.
+        let fields = LogFields::of(event);
         LINE.with(|line| {
             let Ok(mut line) = line.try_borrow_mut() else {
                 return;
             };
             line.clear();
-            write_json(&mut line, event, context.as_ref());
+            write_json(&mut line, meta, &fields, context.as_ref());
             line.push(b'\n');
             let _ = self.writer.make_writer_for(meta).write_all(&line);
         });
         if let Some(logger) = &self.otlp {
-            emit_otlp(logger, event, context.as_ref());
+            emit_otlp(logger, meta, fields, context.as_ref());
         }
     }
 }
 
-fn write_json(out: &mut Vec<u8>, event: &Event<'_>, context: Option<&EventContext>) {
-    let meta = event.metadata();
+fn write_json(
+    out: &mut Vec<u8>,
+    meta: &Metadata<'_>,
+    fields: &LogFields,
+    context: Option<&EventContext>,
+) {
     let mut ser = serde_json::Serializer::new(out);
     let Ok(mut map) = ser.serialize_map(None) else {
         return;
@@ -120,11 +121,8 @@ fn write_json(out: &mut Vec<u8>, event: &Event<'_>, context: Option<&EventContex
     let timestamp = humantime::format_rfc3339_micros(SystemTime::now()).to_string();
     let _ = map.serialize_entry("timestamp", &timestamp);
     let _ = map.serialize_entry("level", meta.level().as_str());
-    let mut fields = JsonFields::default();
-    event.record(&mut fields);
-    let JsonFields { message, deferred, .. } = fields;
-    if let Some(message) = message {
-        let _ = map.serialize_entry("msg", &message);
+    if let Some(message) = &fields.message {
+        let _ = map.serialize_entry("msg", message.as_str());
     }
     let _ = map.serialize_entry("target", meta.target());
     if let Some(c) = context {
@@ -132,66 +130,85 @@ fn write_json(out: &mut Vec<u8>, event: &Event<'_>, context: Option<&EventContex
         let _ = map.serialize_entry("span_id", &c.span_id);
         let _ = map.serialize_entry("trace_flags", &c.trace_flags);
         if let Some(id) = &c.request_id {
-            let _ = map.serialize_entry("request_id", id);
+            let _ = map.serialize_entry("request_id", id.as_str());
         }
         if let Some(id) = &c.user_id {
-            let _ = map.serialize_entry("user_id", id);
+            let _ = map.serialize_entry("user_id", id.as_str());
         }
         let _ = map.serialize_entry("span", &c.span);
     }
-    for (key, value) in deferred {
-        let _ = map.serialize_entry(&key, &value);
+    for (name, value) in &fields.fields {
+        let reserved;
+        let key = if RESERVED.contains(name) {
+            reserved = format!("field.{name}");
+            reserved.as_str()
+        } else {
+            name
+        };
+        let _ = match value {
+            FieldValue::Text(text) => map.serialize_entry(key, text.as_str()),
+            FieldValue::I64(v) => map.serialize_entry(key, v),
+            FieldValue::U64(v) => map.serialize_entry(key, v),
+            FieldValue::F64(v) => map.serialize_entry(key, v),
+            FieldValue::Bool(v) => map.serialize_entry(key, v),
+        };
     }
     let _ = map.end();
 }
 
-/// Collects an event's fields: the message apart (it is written first), the others as JSON
-/// values, in order.
-#[derive(Default)]
-struct JsonFields {
-    message: Option<String>,
-    deferred: Vec<(String, serde_json::Value)>,
+/// A field value of a log event; text only as it came out of the scrubber.
+enum FieldValue {
+    Text(Scrubbed<String>),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
 }
 
-impl JsonFields {
-    /// A text field, scrubbed of personal data.
-    fn put_text(&mut self, field: &Field, value: &str) {
-        let value = scrub(value).into_owned();
+/// An event's fields: the message apart, the others in order, every text scrubbed.
+#[derive(Default)]
+struct LogFields {
+    message: Option<Scrubbed<String>>,
+    fields: Vec<(&'static str, FieldValue)>,
+}
+
+impl LogFields {
+    fn of(event: &Event<'_>) -> LogFields {
+        let mut fields = LogFields::default();
+        event.record(&mut fields);
+        fields
+    }
+
+    fn put_text(&mut self, field: &Field, value: Scrubbed<String>) {
         if field.name() == "message" {
             self.message = Some(value);
         } else {
-            self.put(field, value.into());
+            self.fields.push((field.name(), FieldValue::Text(value)));
         }
-    }
-
-    fn put(&mut self, field: &Field, value: serde_json::Value) {
-        let name = field.name();
-        let key = if RESERVED.contains(&name) { format!("field.{name}") } else { name.to_owned() };
-        self.deferred.push((key, value));
     }
 }
 
-impl Visit for JsonFields {
+impl Visit for LogFields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.put_text(field, value);
+        self.put_text(field, Scrubbed::text(value));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.put_text(field, &format!("{value:?}"));
+        self.put_text(field, Scrubbed::owned(format!("{value:?}")));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, value.into());
+        self.fields.push((field.name(), FieldValue::I64(value)));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, value.into());
+        self.fields.push((field.name(), FieldValue::U64(value)));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, value.into());
+        self.fields.push((field.name(), FieldValue::F64(value)));
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, value.into());
+        self.fields.push((field.name(), FieldValue::Bool(value)));
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.put_text(field, &value.to_string());
+        self.put_text(field, Scrubbed::owned(value.to_string()));
     }
 }
 
@@ -208,9 +225,13 @@ fn severity(level: &Level) -> Severity {
 /// The same event as an OpenTelemetry log record, with its trace context.
 ///
 /// `opentelemetry-appender-tracing` cannot be used: it reads the trace context from
-/// `tracing-opentelemetry`'s span data, and obs keeps its own.
-fn emit_otlp(logger: &SdkLogger, event: &Event<'_>, context: Option<&EventContext>) {
-    let meta = event.metadata();
+/// `tracing-opentelemetry`'s span data, and obs keeps its own (and it would not scrub).
+fn emit_otlp(
+    logger: &SdkLogger,
+    meta: &Metadata<'_>,
+    fields: LogFields,
+    context: Option<&EventContext>,
+) {
     let mut record = logger.create_log_record();
     let now = SystemTime::now();
     record.set_timestamp(now);
@@ -218,58 +239,32 @@ fn emit_otlp(logger: &SdkLogger, event: &Event<'_>, context: Option<&EventContex
     record.set_severity_number(severity(meta.level()));
     record.set_severity_text(meta.level().as_str());
     record.set_target(meta.target().to_owned());
-    let mut fields = OtlpFields { message: None, attributes: Vec::new() };
-    event.record(&mut fields);
-    if let Some(message) = fields.message {
-        record.set_body(AnyValue::from(message));
+    let LogFields { message, fields } = fields;
+    if let Some(message) = message {
+        record.set_body(AnyValue::from(message.into_inner()));
     }
-    record.add_attributes(fields.attributes);
+    record.add_attributes(fields.into_iter().map(|(name, value)| {
+        let value = match value {
+            FieldValue::Text(text) => AnyValue::from(text.into_inner()),
+            FieldValue::I64(v) => AnyValue::from(v),
+            // OTLP has no unsigned integers: an `intValue` when it fits, a string otherwise.
+            FieldValue::U64(v) => {
+                i64::try_from(v).map_or_else(|_| AnyValue::from(v.to_string()), AnyValue::from)
+            }
+            FieldValue::F64(v) => AnyValue::from(v),
+            FieldValue::Bool(v) => AnyValue::from(v),
+        };
+        (name, value)
+    }));
     if let Some(c) = context {
         let (trace_id, span_id, flags) = c.otel;
         record.set_trace_context(trace_id, span_id, Some(flags));
         if let Some(id) = &c.request_id {
-            record.add_attribute("request_id", id.clone());
+            record.add_attribute("request_id", id.as_str().to_owned());
         }
         if let Some(id) = &c.user_id {
-            record.add_attribute("enduser.id", id.clone());
+            record.add_attribute("user.id", id.as_str().to_owned());
         }
     }
     logger.emit(record);
-}
-
-struct OtlpFields {
-    message: Option<String>,
-    attributes: Vec<(&'static str, AnyValue)>,
-}
-
-impl Visit for OtlpFields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message = Some(value.to_owned());
-        } else {
-            self.attributes.push((field.name(), AnyValue::from(value.to_owned())));
-        }
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        let text = format!("{value:?}");
-        if field.name() == "message" {
-            self.message = Some(text);
-        } else {
-            self.attributes.push((field.name(), AnyValue::from(text)));
-        }
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.attributes.push((field.name(), AnyValue::from(value)));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        let value =
-            i64::try_from(value).map_or_else(|_| AnyValue::from(value.to_string()), AnyValue::from);
-        self.attributes.push((field.name(), value));
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.attributes.push((field.name(), AnyValue::from(value)));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.attributes.push((field.name(), AnyValue::from(value)));
-    }
 }

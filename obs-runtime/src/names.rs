@@ -68,3 +68,8 @@ pub const OBS_EXPORT_FAILURES_TOTAL: &str = "obs_export_failures_total";
 pub const OBS_TRACES_BUFFERED: &str = "obs_traces_buffered";
 /// Counter: log lines dropped because stdout could not keep up.
 pub const OBS_LOG_LINES_DROPPED_TOTAL: &str = "obs_log_lines_dropped_total";
+/// Counter: user and request ids refused because they looked like personal data, labelled
+/// `field` (`user_id`, `request_id`).
+pub const OBS_PII_REFUSED_TOTAL: &str = "obs_pii_refused_total";
+/// Label: which value was refused.
+pub const LABEL_FIELD: &str = "field";

@@ -69,6 +69,7 @@ fn http_client(otlp: &OtlpConfig) -> Result<reqwest::blocking::Client, InitError
 #[cfg(feature = "grpc")]
 mod grpc {
     use super::*;
+    use crate::scrub::Scrubbed;
     use opentelemetry_sdk::trace::SpanData;
     use std::time::Duration;
 
@@ -79,8 +80,9 @@ mod grpc {
     }
 
     impl SpanSink for GrpcSink {
-        fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String> {
+        fn export(&mut self, batch: Vec<Scrubbed<SpanData>>) -> Result<(), String> {
             use opentelemetry_sdk::trace::SpanExporter as _;
+            let batch = batch.into_iter().map(Scrubbed::into_inner).collect();
             self.runtime.block_on(self.exporter.export(batch)).map_err(|e| e.to_string())
         }
         fn shutdown(&mut self, timeout: Duration) -> Result<(), String> {

@@ -15,6 +15,8 @@
 use crate::error::InitError;
 use crate::metrics::{CallHistogram, DURATION_BUCKETS};
 use crate::names;
+use crate::scrub::{self, Scrubbed};
+use ::metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
@@ -56,7 +58,8 @@ pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InitError> 
         .enable_io()
         .build()
         .map_err(|e| endpoint_error(e.to_string()))?;
-    ::metrics::set_global_recorder(recorder).map_err(|_| InitError::RecorderAlreadySet)?;
+    ::metrics::set_global_recorder(Scrubbing(recorder))
+        .map_err(|_| InitError::RecorderAlreadySet)?;
     let _ = ENDPOINT.set(endpoint.clone());
     crate::metrics::serve_histograms();
     std::thread::Builder::new()
@@ -64,6 +67,32 @@ pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InitError> 
         .spawn(move || runtime.block_on(serve(listener, endpoint)))
         .map_err(|e| endpoint_error(e.to_string()))?;
     Ok(())
+}
+
+/// The exporter's recorder, with every label value scrubbed before it is registered: a label
+/// that a program fills from a request (a path, a header) cannot carry personal data to the
+/// exposition.
+struct Scrubbing<R>(R);
+
+impl<R: ::metrics::Recorder> ::metrics::Recorder for Scrubbing<R> {
+    fn describe_counter(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.0.describe_counter(key, unit, description);
+    }
+    fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.0.describe_gauge(key, unit, description);
+    }
+    fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.0.describe_histogram(key, unit, description);
+    }
+    fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
+        self.0.register_counter(scrub::metric_key(key).get(), metadata)
+    }
+    fn register_gauge(&self, key: &Key, metadata: &Metadata<'_>) -> Gauge {
+        self.0.register_gauge(scrub::metric_key(key).get(), metadata)
+    }
+    fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
+        self.0.register_histogram(scrub::metric_key(key).get(), metadata)
+    }
 }
 
 /// Folds the histogram samples the recorder received since the last upkeep into its buckets
@@ -126,8 +155,9 @@ fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram
         for histogram in members {
             let mut labels = String::new();
             for (key, value) in [&("service", service)].into_iter().chain(&histogram.labels) {
-                // Escaped as the recorder escapes its series' values, so that they match.
-                let _ = write!(labels, "{key}=\"{}\",", sanitize_label_value(value));
+                // Scrubbed and escaped as the recorder's series are, so that they match.
+                let value = Scrubbed::text(value);
+                let _ = write!(labels, "{key}=\"{}\",", sanitize_label_value(value.as_str()));
             }
             let mut cumulative = 0;
             for (i, count) in histogram.buckets.iter().enumerate() {

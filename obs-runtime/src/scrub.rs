@@ -3,7 +3,8 @@
 //!
 //! It masks emails, card numbers (an issuer's prefix and length, and a valid Luhn check digit),
 //! US social security numbers (`123-45-6789`, with the SSA's validity rules), JWTs, `Bearer`
-//! tokens, `password=…`-style pairs, and IBANs (valid mod-97 check). Text without any of these
+//! tokens, `password=…`-style pairs, IBANs (valid mod-97 check), and phone numbers in
+//! international form (`+44 20 7946 0958`). Text without any of these
 //! comes back unchanged and unallocated: every rule has a cheap pre-check, and what a pattern
 //! finds must pass its validation (so timestamps, UUIDs and ordinary numbers stay).
 //!
@@ -15,9 +16,111 @@
 //! assert!(matches!(scrub("nothing here"), std::borrow::Cow::Borrowed(_)));
 //! ```
 
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::trace::SpanData;
 use regex::{Captures, Regex};
 use std::borrow::Cow;
 use std::sync::LazyLock;
+
+/// A value that went through the scrubber. Sinks take only this (the JSON log writer, the
+/// OTLP log emitter, the span exporters, the Prometheus endpoint, outgoing baggage), and only
+/// this module makes one: text that leaves the process cannot skip the scrubber by accident.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Scrubbed<T>(T);
+
+impl<T> Scrubbed<T> {
+    pub(crate) fn get(&self) -> &T {
+        &self.0
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl Scrubbed<String> {
+    /// `text`, scrubbed.
+    pub(crate) fn text(text: &str) -> Self {
+        Scrubbed(scrub(text).into_owned())
+    }
+
+    /// `text`, scrubbed, without a copy when there was nothing to mask.
+    pub(crate) fn owned(text: String) -> Self {
+        Scrubbed(scrub_string(text))
+    }
+
+    /// `text` if the scrubber finds nothing to mask in it (for ids that appear in every log
+    /// line: an id that looks like personal data is refused, not masked).
+    pub(crate) fn exact(text: String) -> Option<Self> {
+        matches!(scrub(&text), Cow::Borrowed(_)).then_some(Scrubbed(text))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A finished span with every text scrubbed: its name, string attributes, events (name and
+/// attributes), links' attributes and status message. Done on export, so that spans that are
+/// dropped cost nothing.
+pub(crate) fn span(mut span: SpanData) -> Scrubbed<SpanData> {
+    if let Cow::Owned(name) = scrub(&span.name) {
+        span.name = Cow::Owned(name);
+    }
+    if let opentelemetry::trace::Status::Error { description } = &mut span.status
+        && let Cow::Owned(scrubbed) = scrub(description)
+    {
+        *description = Cow::Owned(scrubbed);
+    }
+    scrub_attributes(&mut span.attributes);
+    for event in &mut span.events.events {
+        if let Cow::Owned(name) = scrub(&event.name) {
+            event.name = Cow::Owned(name);
+        }
+        scrub_attributes(&mut event.attributes);
+    }
+    for link in &mut span.links.links {
+        scrub_attributes(&mut link.attributes);
+    }
+    Scrubbed(span)
+}
+
+/// A metric's key with its label values scrubbed (borrowed when there was nothing to mask).
+pub(crate) fn metric_key(key: &metrics::Key) -> Scrubbed<Cow<'_, metrics::Key>> {
+    if key.labels().all(|label| matches!(scrub(label.value()), Cow::Borrowed(_))) {
+        return Scrubbed(Cow::Borrowed(key));
+    }
+    let labels: Vec<metrics::Label> = key
+        .labels()
+        .map(|label| metrics::Label::new(label.key().to_owned(), scrub(label.value()).into_owned()))
+        .collect();
+    Scrubbed(Cow::Owned(metrics::Key::from_parts(key.name_shared(), labels)))
+}
+
+fn scrub_attributes(attributes: &mut [KeyValue]) {
+    for kv in attributes {
+        match &kv.value {
+            Value::String(text) => {
+                if let Cow::Owned(scrubbed) = scrub(text.as_str()) {
+                    kv.value = Value::from(scrubbed);
+                }
+            }
+            Value::Array(opentelemetry::Array::String(texts)) => {
+                let texts = texts.iter().map(|t| scrub(t.as_str()).into_owned().into()).collect();
+                kv.value = Value::Array(opentelemetry::Array::String(texts));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `text`, scrubbed, reusing its allocation when there was nothing to mask.
+fn scrub_string(text: String) -> String {
+    match scrub(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(scrubbed) => scrubbed,
+    }
+}
 
 struct Rules {
     email: Regex,
@@ -27,6 +130,7 @@ struct Rules {
     bearer: Regex,
     pair: Regex,
     iban: Regex,
+    phone: Regex,
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
@@ -39,6 +143,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
         r#"(?i)\b((?:password|passwd|pwd|passphrase|secret|client[_\-]?secret|api[_\-]?key|access[_\-]?token|refresh[_\-]?token|auth[_\-]?token|token|session[_\-]?id)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}]+)"#,
     ),
     iban: compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"),
+    phone: compile(r"\+\d{1,3}(?:[ .\-]?(?:\(\d{1,4}\)|\d{1,4})){2,6}\b"),
 });
 
 fn compile(pattern: &str) -> Regex {
@@ -93,6 +198,9 @@ pub fn scrub(input: &str) -> Cow<'_, str> {
     }
     if digits >= 4 && upper {
         replace(&mut text, &rules.iban, |c| is_iban(&c[0]).then(|| "[REDACTED:iban]".into()));
+    }
+    if digits >= 8 && has(b'+') {
+        replace(&mut text, &rules.phone, |c| is_phone(&c[0]).then(|| "[REDACTED:phone]".into()));
     }
     text
 }
@@ -175,6 +283,13 @@ fn is_ssn(area: &str, group: &str, serial: &str) -> bool {
     area != "000" && area != "666" && !area.starts_with('9') && group != "00" && serial != "0000"
 }
 
+/// A phone number in international form: `+`, then 8 to 15 digits (E.164's longest), spaced
+/// or grouped as people write them. Numbers without the `+` are not recognised: too many
+/// ordinary numbers look like them.
+fn is_phone(candidate: &str) -> bool {
+    (8..=15).contains(&candidate.bytes().filter(u8::is_ascii_digit).count())
+}
+
 /// An IBAN: 15 to 34 characters whose mod-97 check (ISO 13616) holds.
 pub(crate) fn is_iban(candidate: &str) -> bool {
     let compact: Vec<u8> = candidate.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
@@ -232,6 +347,8 @@ mod tests {
         masked("api_key: sk_live_123, next", "api_key: [REDACTED], next");
         masked("pay to DE89 3704 0044 0532 0130 00 now", "pay to [REDACTED:iban] now");
         masked("GB82WEST12345698765432", "[REDACTED:iban]");
+        masked("call +1 (415) 555-2671 today", "call [REDACTED:phone] today");
+        masked("tel:+442079460958", "tel:[REDACTED:phone]");
     }
 
     #[test]
@@ -247,6 +364,7 @@ mod tests {
         untouched("user@ without domain, a@b");
         untouched("tokens: 5, token_count=3, password_policy=strict");
         untouched("version 1.2.3-beta+build.45 at 10:42");
+        untouched("at 2026-11-24T12:00:00+01:00, score +1234567 (7 digits), 1e+10");
         untouched("");
     }
 

@@ -449,6 +449,7 @@ impl Background {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
         let thread = std::thread::Builder::new().name("obs-metrics".into()).spawn(move || {
             Pipeline::describe_metrics();
+            crate::context::describe_metrics();
             ::metrics::describe_counter!(
                 crate::names::OBS_LOG_LINES_DROPPED_TOTAL,
                 ::metrics::Unit::Count,
@@ -459,6 +460,7 @@ impl Background {
                 crate::metrics::flush();
                 crate::prometheus::upkeep();
                 pipeline.publish_metrics();
+                crate::context::publish_metrics();
                 if let Some(errors) = &log_errors {
                     ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
                         .absolute(errors.dropped_lines() as u64);
@@ -467,6 +469,7 @@ impl Background {
                 if stopped.recv_timeout(interval).is_ok() {
                     crate::metrics::flush();
                     pipeline.publish_metrics();
+                    crate::context::publish_metrics();
                     return;
                 }
             }
@@ -496,7 +499,9 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Exports the spans queued so far (waits at most the shutdown timeout).
+    /// Exports the spans and OTLP log records queued so far, and brings `/metrics` up to date
+    /// (waits at most the shutdown timeout for each). `false` if something could not be
+    /// flushed in time.
     pub fn flush(&self) -> bool {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(inner) = inner.as_ref() else {
@@ -504,7 +509,10 @@ impl Telemetry {
         };
         crate::metrics::flush();
         inner.pipeline.publish_metrics();
-        inner.pipeline.queue.as_ref().is_none_or(|q| q.flush(inner.shutdown_timeout))
+        crate::context::publish_metrics();
+        let spans = inner.pipeline.queue.as_ref().is_none_or(|q| q.flush(inner.shutdown_timeout));
+        let logs = inner.logger_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
+        spans && logs
     }
 
     /// What the trace pipeline has done so far: traces kept and dropped, spans exported, and

@@ -113,9 +113,9 @@ fn request_and_user_ids_follow_every_line_of_the_request() {
         tracing::info_span!("request_test")
     });
     span.in_scope(|| {
-        obs::context::set_request_id("req-7");
+        obs::context::set_request_id("req-7").unwrap();
         tracing::info!("request line one");
-        obs::context::set_user_id("u-9");
+        obs::context::set_user_id("u-9").unwrap();
         tracing::info_span!("request_child").in_scope(|| tracing::info!("request line two"));
         assert_eq!(obs::context::request_id().as_deref(), Some("req-7"));
         assert_eq!(obs::context::user_id().as_deref(), Some("u-9"));

@@ -13,9 +13,10 @@ use tracing::field::Empty;
 
 /// Traces outgoing requests: a CLIENT span named after the method, with
 /// `http.request.method`, `server.address`, `server.port`, `url.full` (scrubbed on export) and
-/// `http.response.status_code`; `traceparent`, `tracestate` and `baggage` sent so that the
-/// server's spans join the trace as children of this one; a 4xx, 5xx or transport error marks
-/// the span failed with its `error.type`.
+/// `http.response.status_code`; `traceparent`, `tracestate` (when not empty) and `baggage`
+/// (with the user id as `user.id`) sent so that the server's spans join the trace as children
+/// of this one, and the current request's `x-request-id`, so that every service logs the same
+/// id; a 4xx, 5xx or transport error marks the span failed with its `error.type`.
 ///
 /// ```
 /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
@@ -26,13 +27,26 @@ use tracing::field::Empty;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ClientMiddleware;
 
+/// The traced HTTP client [`client`] returns: `reqwest-middleware`'s client, with JSON bodies
+/// (`.json(&body)`) available. Name it to keep a client in your state; it is cheap to clone.
+///
+/// ```
+/// #[derive(Clone)]
+/// struct AppState {
+///     orders: obs_runtime::http::Client,
+/// }
+/// let state = AppState { orders: obs_runtime::http::client(obs_runtime::http::reqwest::Client::new()) };
+/// # drop(state);
+/// ```
+pub type Client = ClientWithMiddleware;
+
 /// A reqwest client with [`ClientMiddleware`].
 ///
 /// ```
 /// let client = obs_runtime::http::client(reqwest::Client::new());
 /// # drop(client);
 /// ```
-pub fn client(client: reqwest::Client) -> ClientWithMiddleware {
+pub fn client(client: reqwest::Client) -> Client {
     ClientBuilder::new(client).with(ClientMiddleware).build()
 }
 

@@ -26,10 +26,16 @@ mod health;
 mod propagation;
 mod server;
 
-pub use client::{ClientMiddleware, client};
+pub use crate::propagation::Incoming;
+pub use client::{Client, ClientMiddleware, client};
 pub use health::{health, health_router};
-pub use propagation::{Incoming, extract, inject, inject_span};
-pub use server::{ServerLayer, ServerService};
+pub use propagation::{extract, inject, inject_span};
+/// The HTTP client crate obs's client wraps, re-exported so that a service needs no
+/// dependency of its own to build one (`obs::http::reqwest::Client::new()`).
+pub use reqwest;
+/// The middleware crate of [`Client`], re-exported for its request builder and error types.
+pub use reqwest_middleware;
+pub use server::{NoRequestId, RequestId, ServerLayer, ServerService};
 
 /// `x-request-id`, read from requests and written on responses.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -1,23 +1,14 @@
-//! W3C `traceparent`, `tracestate` and `baggage`, with OpenTelemetry's own propagators: a
-//! malformed header is ignored (the request starts a new trace), never an error.
+//! W3C trace context and baggage on HTTP headers, with obs's own implementation of the
+//! Recommendations (see [`crate::propagation`]): a header that breaks the grammar is ignored
+//! (the request starts a new trace), never an error.
 
-use opentelemetry::baggage::BaggageExt;
-use opentelemetry::propagation::TextMapPropagator;
-use opentelemetry::trace::{SpanContext, TraceContextExt};
-use opentelemetry_http::{HeaderExtractor, HeaderInjector};
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
-use std::collections::HashMap;
+use super::REQUEST_ID_HEADER;
+use crate::propagation::{self, Incoming, Outgoing};
+use http::{HeaderMap, HeaderValue};
 
-/// What an incoming request says of its trace.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Incoming {
-    /// The remote parent, when a valid `traceparent` came (with its `tracestate`).
-    pub parent: Option<SpanContext>,
-    /// The `baggage` header, normalised, when it held valid entries.
-    pub baggage: Option<String>,
-}
-
-/// Reads the trace context of an incoming request.
+/// Reads the trace context and baggage of an incoming request: exactly one valid
+/// `traceparent` continues its trace (with every `tracestate` header, combined), anything else
+/// starts a new one.
 ///
 /// ```
 /// let mut headers = http::HeaderMap::new();
@@ -25,73 +16,43 @@ pub struct Incoming {
 /// let incoming = obs_runtime::http::extract(&headers);
 /// assert!(incoming.parent.unwrap().is_sampled());
 ///
-/// headers.insert("traceparent", "00-not-a-trace".parse().unwrap());
-/// assert_eq!(obs_runtime::http::extract(&headers).parent, None);
+/// headers.append("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
+/// assert_eq!(obs_runtime::http::extract(&headers).parent, None); // two headers: a new trace
 /// ```
-pub fn extract(headers: &http::HeaderMap) -> Incoming {
-    let well_formed =
-        headers.get("traceparent").and_then(|v| v.to_str().ok()).is_some_and(well_formed);
-    let context = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
-    let span = context.span();
-    let parent = Some(span.span_context().clone()).filter(|c| well_formed && c.is_valid());
-    let baggage_context = BaggagePropagator::new().extract(&HeaderExtractor(headers));
-    let baggage = (!baggage_context.baggage().is_empty())
-        .then(|| {
-            let mut carrier = HashMap::new();
-            BaggagePropagator::new().inject_context(&baggage_context, &mut carrier);
-            carrier.remove("baggage")
-        })
-        .flatten();
-    Incoming { parent, baggage }
+pub fn extract(headers: &HeaderMap) -> Incoming {
+    propagation::extract(headers)
 }
 
-/// The W3C shape of a version-00 `traceparent` (`00-` 32 hex `-` 16 hex `-` 2 hex, lowercase),
-/// checked before OpenTelemetry's propagator, which also accepts, for instance, one-digit
-/// flags. Later versions may append fields, as the specification allows.
-fn well_formed(traceparent: &str) -> bool {
-    let bytes = traceparent.as_bytes();
-    let lower_hex = |range: std::ops::Range<usize>| {
-        bytes
-            .get(range)
-            .is_some_and(|s| s.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)))
-    };
-    let shape = lower_hex(0..2)
-        && bytes.get(2) == Some(&b'-')
-        && lower_hex(3..35)
-        && bytes.get(35) == Some(&b'-')
-        && lower_hex(36..52)
-        && bytes.get(52) == Some(&b'-')
-        && lower_hex(53..55);
-    let length_ok = if traceparent.starts_with("00") {
-        bytes.len() == 55
-    } else {
-        bytes.len() == 55 || bytes.get(55) == Some(&b'-')
-    };
-    shape && length_ok && !traceparent.starts_with("ff")
-}
-
-/// Writes the current span's `traceparent`, `tracestate` and `baggage` into outgoing headers
-/// (obs's own span of an observed function, or the traced `tracing` span this thread is in).
-pub fn inject(headers: &mut http::HeaderMap) {
-    if let Some(span_context) = crate::context::current_span_context() {
-        write(span_context, crate::context::current_baggage(), headers);
+/// Writes the current span's `traceparent`, `tracestate` (when not empty), `baggage` (with the
+/// user id as `user.id`) and the request's `x-request-id` (unless the request has one) into
+/// outgoing headers: obs's own span of an observed function, or the traced `tracing` span this
+/// thread is in. Nothing when no span is traced.
+pub fn inject(headers: &mut HeaderMap) {
+    if let Some((outgoing, request_id)) = crate::context::current_outgoing() {
+        write(&outgoing, request_id, headers);
     }
 }
 
-/// Writes the trace context of `span` into outgoing headers; nothing when it is not traced.
-pub fn inject_span(span: &tracing::Span, headers: &mut http::HeaderMap) {
-    if let Some(span_context) = crate::context::span_context(span) {
-        write(span_context, crate::context::baggage_of(span), headers);
+/// Writes the trace context of `span` into outgoing headers, as [`inject`] does.
+pub fn inject_span(span: &tracing::Span, headers: &mut HeaderMap) {
+    if let Some((outgoing, request_id)) = crate::context::outgoing_of(span) {
+        write(&outgoing, request_id, headers);
     }
 }
 
-fn write(span_context: SpanContext, baggage: Option<String>, headers: &mut http::HeaderMap) {
-    let context = opentelemetry::Context::new().with_remote_span_context(span_context);
-    TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
-    if let Some(baggage) = baggage
-        && let Ok(value) = http::HeaderValue::from_str(&baggage)
+fn write(outgoing: &Outgoing, request_id: Option<String>, headers: &mut HeaderMap) {
+    for (name, value) in outgoing.pairs() {
+        // Our own values are visible ASCII (hex, a validated tracestate, percent-encoded
+        // baggage): the conversion cannot fail, and a value that did would be left out.
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(id) = request_id
+        && !headers.contains_key(REQUEST_ID_HEADER)
+        && let Ok(value) = HeaderValue::from_str(&id)
     {
-        headers.insert("baggage", value);
+        headers.insert(REQUEST_ID_HEADER, value);
     }
 }
 
@@ -99,34 +60,28 @@ fn write(span_context: SpanContext, baggage: Option<String>, headers: &mut http:
 mod tests {
     use super::*;
 
-    fn parent_of(traceparent: &str) -> Option<SpanContext> {
-        let mut headers = http::HeaderMap::new();
-        headers.insert("traceparent", traceparent.parse().unwrap());
-        extract(&headers).parent
+    const VALID: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    #[test]
+    fn header_values_that_are_not_text_fail_the_grammar() {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", HeaderValue::from_bytes(b"00-\xff").unwrap());
+        assert_eq!(extract(&headers).parent, None);
+        headers.insert("traceparent", VALID.parse().unwrap());
+        headers.insert("tracestate", HeaderValue::from_bytes(b"a=\xff").unwrap());
+        assert_eq!(extract(&headers).parent.unwrap().trace_state().header(), "");
     }
 
     #[test]
-    fn only_well_formed_headers_are_continued() {
-        assert!(parent_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_some());
-        // Accepted by OpenTelemetry's propagator, invalid for W3C: one-digit flags, uppercase.
-        assert!(parent_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1").is_none());
-        assert!(parent_of("00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01").is_none());
-        assert!(
-            parent_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra").is_none()
-        );
-        assert!(parent_of("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_none());
-        // A later version may carry more fields.
-        assert!(
-            parent_of("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future").is_some()
-        );
-    }
-
-    #[test]
-    fn baggage_is_normalised_and_invalid_baggage_dropped() {
-        let mut headers = http::HeaderMap::new();
-        headers.insert("baggage", "tenant=acme".parse().unwrap());
-        assert_eq!(extract(&headers).baggage.as_deref(), Some("tenant=acme"));
-        headers.insert("baggage", ";;;".parse().unwrap());
-        assert_eq!(extract(&headers).baggage, None);
+    fn several_headers_of_each_kind_are_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", VALID.parse().unwrap());
+        headers.append("tracestate", "a=1".parse().unwrap());
+        headers.append("tracestate", "b=2".parse().unwrap());
+        headers.append("baggage", "k=1".parse().unwrap());
+        headers.append("baggage", "l=2".parse().unwrap());
+        let incoming = extract(&headers);
+        assert_eq!(incoming.parent.unwrap().trace_state().header(), "a=1,b=2");
+        assert_eq!(incoming.baggage.header().as_deref(), Some("k=1,l=2"));
     }
 }

@@ -4,6 +4,7 @@
 use super::REQUEST_ID_HEADER;
 use super::propagation::extract;
 use crate::names::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION_SECONDS};
+use crate::scrub::Scrubbed;
 use axum::extract::MatchedPath;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use metrics::Label;
@@ -61,9 +62,56 @@ pub struct ServerService<S> {
     inner: S,
 }
 
-/// The id of the current request, as an extension of the request handlers receive.
+/// The id of the current request: the caller's `x-request-id`, or one made by
+/// [`ServerLayer`]. It is in every log line of the request, on the response, and on the
+/// requests the handler makes with obs's client. A handler takes it as an argument (or reads
+/// it with [`crate::context::request_id`]).
+///
+/// ```
+/// async fn handler(request_id: obs_runtime::http::RequestId) -> String {
+///     format!("your request: {request_id}")
+/// }
+/// let app: axum::Router = axum::Router::new()
+///     .route("/", axum::routing::get(handler))
+///     .layer(obs_runtime::http::ServerLayer::new());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestId(pub String);
+
+impl RequestId {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A handler without [`ServerLayer`] in front of it has no request id.
+#[derive(Clone, Copy, Debug, thiserror::Error)]
+#[error("no request id: add obs::http::ServerLayer to the router (`Router::layer`)")]
+pub struct NoRequestId;
+
+impl axum::response::IntoResponse for NoRequestId {
+    fn into_response(self) -> axum::response::Response {
+        (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = NoRequestId;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestId>().cloned().ok_or(NoRequestId)
+    }
+}
 
 impl<S, ReqBody, ResBody> tower::Service<Request<ReqBody>> for ServerService<S>
 where
@@ -83,12 +131,9 @@ where
         let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
         let scheme = if request.uri().scheme_str() == Some("https") { "https" } else { "http" };
         let incoming = extract(request.headers());
-        let request_id = request
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|id| valid_request_id(id))
-            .map_or_else(new_request_id, str::to_owned);
+        let request_id = request_id(request.headers());
+        let user_agent =
+            request.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
         let name = match &route {
             Some(route) => format!("{method} {route}"),
             None => method.to_owned(),
@@ -103,18 +148,21 @@ where
                 http.route = route.as_deref(),
                 url.scheme = scheme,
                 url.path = request.uri().path(),
+                url.query = request.uri().query(),
+                user_agent.original = user_agent,
                 http.response.status_code = Empty,
                 error.type = Empty,
                 otel.status_code = Empty,
-                request_id = %request_id,
+                request_id = request_id.as_str(),
             )
         };
         let span = match &incoming.parent {
             Some(parent) => crate::context::with_remote_parent(parent, make_span),
             None => make_span(),
         };
-        crate::context::set_request(&span, request_id.clone(), incoming.baggage);
-        request.extensions_mut().insert(RequestId(request_id.clone()));
+        let request_id_text = request_id.as_str().to_owned();
+        crate::context::set_request(&span, request_id, incoming.baggage);
+        request.extensions_mut().insert(RequestId(request_id_text.clone()));
         let active = ActiveRequest::start(method, scheme);
         let future = span.in_scope(|| self.inner.call(request));
         ServerFuture {
@@ -124,7 +172,7 @@ where
             method,
             route,
             scheme,
-            request_id,
+            request_id: request_id_text,
             active: Some(active),
             _body: PhantomData,
         }
@@ -252,12 +300,27 @@ pub(crate) fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// A request id is kept if it is 1 to 128 characters of `[A-Za-z0-9._:-]`.
-fn valid_request_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+/// The caller's `x-request-id` if it is 1 to 128 characters of `[A-Za-z0-9._:-]` and holds
+/// nothing the scrubber would mask (it goes into every log line; an id that looks like
+/// personal data is counted in `obs_pii_refused_total{field="request_id"}`); a new id
+/// otherwise.
+fn request_id(headers: &http::HeaderMap) -> Scrubbed<String> {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            (1..=128).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+        })
+        .and_then(crate::context::accept_request_id)
+        .unwrap_or_else(new_request_id)
 }
 
-fn new_request_id() -> String {
-    format!("{:032x}", fastrand::u128(..))
+/// 32 random hex digits (drawn again in the unlikely case that the scrubber would mask them).
+fn new_request_id() -> Scrubbed<String> {
+    loop {
+        if let Some(id) = Scrubbed::exact(format!("{:032x}", fastrand::u128(..))) {
+            return id;
+        }
+    }
 }

@@ -12,6 +12,7 @@
 
 use super::pipeline::Counters;
 use super::span::Exported;
+use crate::scrub::Scrubbed;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::Resource;
@@ -24,7 +25,8 @@ use std::time::{Duration, Instant};
 /// An exporter driven from the export thread, with the future of `SpanExporter::export` run to
 /// completion there (exporters bound their own time with a timeout).
 pub(crate) trait SpanSink: Send {
-    fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String>;
+    /// Exports spans that went through the scrubber (the only kind there is to export).
+    fn export(&mut self, batch: Vec<Scrubbed<SpanData>>) -> Result<(), String>;
     fn shutdown(&mut self, timeout: Duration) -> Result<(), String>;
 }
 
@@ -39,7 +41,8 @@ impl<E: SpanExporter + 'static> Exporter<E> {
 }
 
 impl<E: SpanExporter + 'static> SpanSink for Exporter<E> {
-    fn export(&mut self, batch: Vec<SpanData>) -> Result<(), String> {
+    fn export(&mut self, batch: Vec<Scrubbed<SpanData>>) -> Result<(), String> {
+        let batch = batch.into_iter().map(Scrubbed::into_inner).collect();
         futures_executor::block_on(self.0.export(batch)).map_err(|e| e.to_string())
     }
 
@@ -195,7 +198,7 @@ impl Worker {
     }
 
     /// Exports everything queued so far, in batches.
-    fn drain(&mut self, batch: &mut Vec<SpanData>) {
+    fn drain(&mut self, batch: &mut Vec<Scrubbed<SpanData>>) {
         while let Ok(span) = self.spans.try_recv() {
             batch.push(span.into_span_data(&self.scope));
             if batch.len() >= self.settings.batch {
@@ -205,7 +208,7 @@ impl Worker {
         self.send(batch);
     }
 
-    fn send(&mut self, batch: &mut Vec<SpanData>) {
+    fn send(&mut self, batch: &mut Vec<Scrubbed<SpanData>>) {
         if batch.is_empty() {
             return;
         }

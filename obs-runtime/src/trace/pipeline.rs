@@ -2,10 +2,10 @@
 //! of what was kept and dropped (published as metrics, see [`crate::names`]).
 
 use super::export::ExportQueue;
-use super::sampling::{LocalTrace, Policy};
+use super::sampling::{LocalTrace, Origin, Policy};
 use super::span::SpanRecord;
 use crate::stats::Striped;
-use opentelemetry::trace::{SpanId, TraceId, TraceState};
+use opentelemetry::trace::{SpanId, TraceId};
 use std::sync::Arc;
 
 /// What the trace pipeline did, since the process started.
@@ -105,19 +105,23 @@ impl Pipeline {
     /// continuation of the remote parent set on this thread (see
     /// [`crate::context::with_remote_parent`]).
     pub(crate) fn root(&self) -> Parent {
-        let (trace_id, state, parent, remote_sampled) = match super::current::take_remote_parent() {
+        let (origin, parent, remote_sampled) = match super::current::take_remote_parent() {
             Some(parent) => (
-                parent.trace_id(),
-                parent.trace_state().clone(),
+                Origin {
+                    trace_id: parent.trace_id(),
+                    trace_state: parent.trace_state().clone(),
+                    random: parent.trace_flags().to_u8() & crate::propagation::traceparent::RANDOM
+                        != 0,
+                },
                 parent.span_id(),
                 Some(parent.is_sampled()),
             ),
             // Never zero (an invalid id): without a range, which costs a 128-bit division.
-            None => (new_trace_id(), TraceState::default(), SpanId::INVALID, None),
+            None => (Origin::new_trace(new_trace_id()), SpanId::INVALID, None),
         };
-        let head = self.policy.decide(trace_id, remote_sampled);
+        let head = self.policy.decide(origin.trace_id, remote_sampled);
         Parent {
-            trace: LocalTrace::shared(trace_id, state, head),
+            trace: LocalTrace::shared(origin, head),
             span_id: parent,
             is_remote: remote_sampled.is_some(),
             new_trace: true,

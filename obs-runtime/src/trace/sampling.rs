@@ -15,6 +15,7 @@
 use super::pipeline::Pipeline;
 use super::span::SpanRecord;
 use crate::config::{RootSampler, Sampler};
+use crate::scrub::Scrubbed;
 use crate::stats::Striped;
 use opentelemetry::trace::{TraceFlags, TraceId, TraceState};
 use std::cell::RefCell;
@@ -98,6 +99,21 @@ pub(crate) fn ratio_chooses(trace_id: TraceId, ratio: f64) -> bool {
     x < (ratio * (1u64 << 63) as f64) as u64
 }
 
+/// Where a trace comes from: its ids and W3C state, new or received.
+pub(crate) struct Origin {
+    pub(crate) trace_id: TraceId,
+    pub(crate) trace_state: TraceState,
+    /// The trace id is random (Trace Context Level 2's random flag).
+    pub(crate) random: bool,
+}
+
+impl Origin {
+    /// A trace obs starts, with a random id.
+    pub(crate) fn new_trace(trace_id: TraceId) -> Origin {
+        Origin { trace_id, trace_state: crate::propagation::new_trace_state(), random: true }
+    }
+}
+
 /// Undecided traces currently buffering, across the process (striped: traces start and end
 /// on every thread).
 static BUFFERING: Striped = Striped::new();
@@ -126,12 +142,22 @@ pub(crate) struct LocalTrace {
     /// spans only if the trace is exported. (Each holds an `Arc` back to this trace: the cycle
     /// lasts until `release`, which empties the buffer.)
     buffer: Mutex<Vec<SpanRecord>>,
-    /// Request context, shown in every log line of the trace.
-    pub(crate) request_id: OnceLock<String>,
-    pub(crate) user_id: Mutex<Option<String>>,
-    /// The W3C `baggage` that came with the trace, forwarded on outgoing requests.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
-    pub(crate) baggage: OnceLock<String>,
+    /// Trace Context Level 2's random flag: obs's own trace ids are random; a continued
+    /// trace keeps what its parent said.
+    random: bool,
+    /// The request's id, shown in every log line of the trace and forwarded downstream.
+    pub(crate) request_id: OnceLock<Scrubbed<String>>,
+    /// The request's user and baggage.
+    pub(crate) request: Mutex<RequestContext>,
+}
+
+/// What a request carries besides its trace: who made it, and the W3C baggage it came with
+/// or that the program set, forwarded on outgoing requests.
+#[derive(Debug, Default)]
+pub(crate) struct RequestContext {
+    /// Shown as `user_id` in every log line of the trace; sent downstream as `user.id`.
+    pub(crate) user_id: Option<Scrubbed<String>>,
+    pub(crate) baggage: crate::propagation::baggage::Baggage,
 }
 
 thread_local! {
@@ -146,17 +172,17 @@ const SPARE_TRACES: usize = 64;
 
 impl LocalTrace {
     /// A shared trace whose head decision is `head`, and whose first span starts now.
-    pub(crate) fn shared(trace_id: TraceId, trace_state: TraceState, head: Head) -> Arc<Self> {
+    pub(crate) fn shared(origin: Origin, head: Head) -> Arc<Self> {
         let spare = SPARE.try_with(|spare| spare.try_borrow_mut().ok()?.pop()).ok().flatten();
         match spare {
             Some(mut trace) => {
                 if let Some(reused) = Arc::get_mut(&mut trace) {
-                    reused.reset(trace_id, trace_state, head);
+                    reused.reset(origin, head);
                     return trace;
                 }
-                Arc::new(LocalTrace::new(trace_id, trace_state, head))
+                Arc::new(LocalTrace::new(origin, head))
             }
-            None => Arc::new(LocalTrace::new(trace_id, trace_state, head)),
+            None => Arc::new(LocalTrace::new(origin, head)),
         }
     }
 
@@ -176,11 +202,13 @@ impl LocalTrace {
     }
 
     /// A trace whose head decision is `head`, and whose first span starts now.
-    pub(crate) fn new(trace_id: TraceId, trace_state: TraceState, head: Head) -> Self {
+    pub(crate) fn new(origin: Origin, head: Head) -> Self {
+        let Origin { trace_id, trace_state, random } = origin;
         LocalTrace {
             trace_id,
             trace_state,
             head,
+            random,
             open: AtomicUsize::new(1),
             failed: AtomicBool::new(false),
             slow: AtomicBool::new(false),
@@ -189,19 +217,19 @@ impl LocalTrace {
             overflow: AtomicBool::new(false),
             buffer: Mutex::new(Vec::new()),
             request_id: OnceLock::new(),
-            user_id: Mutex::new(None),
-            baggage: OnceLock::new(),
+            request: Mutex::new(RequestContext::default()),
         }
     }
 
     /// Makes a spare trace new, in place: cheaper than dropping it and moving a new one in,
     /// and the buffer keeps its capacity.
-    fn reset(&mut self, trace_id: TraceId, trace_state: TraceState, head: Head) {
+    fn reset(&mut self, origin: Origin, head: Head) {
         // Destructured, so that a field added later cannot be forgotten here.
         let LocalTrace {
             trace_id: id,
             trace_state: state,
             head: decision,
+            random,
             open,
             failed,
             slow,
@@ -210,10 +238,10 @@ impl LocalTrace {
             overflow,
             buffer,
             request_id,
-            user_id,
-            baggage,
+            request,
         } = self;
-        (*id, *state, *decision) = (trace_id, trace_state, head);
+        (*id, *state, *decision, *random) =
+            (origin.trace_id, origin.trace_state, head, origin.random);
         *open.get_mut() = 1;
         for flag in [failed, slow, buffering, overflow] {
             *flag.get_mut() = false;
@@ -221,8 +249,18 @@ impl LocalTrace {
         *exporting.get_mut() = matches!(head, Head::KeepSampled | Head::KeepParent);
         buffer.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
         request_id.take();
-        *user_id.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
-        baggage.take();
+        *request.get_mut().unwrap_or_else(PoisonError::into_inner) = RequestContext::default();
+    }
+
+    /// The W3C flags of the trace: `sampled` as decided here, `random` as its origin says.
+    pub(crate) fn flags(&self) -> TraceFlags {
+        let random = if self.random { crate::propagation::traceparent::RANDOM } else { 0 };
+        TraceFlags::new(self.head.flags().to_u8() | random)
+    }
+
+    /// Runs `f` on the request's context.
+    pub(crate) fn with_request<R>(&self, f: impl FnOnce(&mut RequestContext) -> R) -> R {
+        f(&mut self.request.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Whether spans of this trace are recorded at all.
@@ -397,15 +435,20 @@ mod tests {
 
     #[test]
     fn a_reused_trace_starts_afresh() {
-        let first = LocalTrace::shared(TraceId::from(1), TraceState::default(), Head::Tail);
+        let origin = |id: u128| Origin {
+            trace_id: TraceId::from(id),
+            trace_state: TraceState::default(),
+            random: false,
+        };
+        let first = LocalTrace::shared(origin(1), Head::Tail);
         first.mark_failed();
         first.span_started();
         first.exporting.store(true, Ordering::Relaxed);
-        let _ = first.request_id.set("req-1".into());
-        *first.user_id.lock().unwrap() = Some("user-1".into());
+        let _ = first.request_id.set(Scrubbed::text("req-1"));
+        first.with_request(|r| r.user_id = Some(Scrubbed::text("user-1")));
         let address = Arc::as_ptr(&first);
         LocalTrace::recycle(first);
-        let next = LocalTrace::shared(TraceId::from(2), TraceState::default(), Head::KeepParent);
+        let next = LocalTrace::shared(origin(2), Head::KeepParent);
         assert_eq!(Arc::as_ptr(&next), address, "the spare trace is reused");
         assert_eq!(next.trace_id, TraceId::from(2));
         assert_eq!(next.head, Head::KeepParent);
@@ -413,11 +456,11 @@ mod tests {
         assert!(!next.keep(), "not failed");
         assert!(next.exporting.load(Ordering::Relaxed), "a sampled parent: exported");
         assert_eq!(next.request_id.get(), None);
-        assert_eq!(*next.user_id.lock().unwrap(), None);
+        assert_eq!(next.with_request(|r| r.user_id.clone()), None);
         // A trace something still refers to is not reused.
         let held = next.clone();
         LocalTrace::recycle(next);
-        let other = LocalTrace::shared(TraceId::from(3), TraceState::default(), Head::Tail);
+        let other = LocalTrace::shared(origin(3), Head::Tail);
         assert!(!Arc::ptr_eq(&held, &other));
         assert_eq!(held.trace_id, TraceId::from(2));
     }

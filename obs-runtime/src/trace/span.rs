@@ -2,7 +2,7 @@
 
 use super::pipeline::Parent;
 use super::sampling::LocalTrace;
-use crate::scrub::scrub;
+use crate::scrub::Scrubbed;
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
 };
@@ -136,7 +136,7 @@ impl SpanRecord {
     }
 
     pub(crate) fn flags(&self) -> TraceFlags {
-        self.trace.head.flags()
+        self.trace.flags()
     }
 
     pub(crate) fn failed(&self) -> bool {
@@ -206,7 +206,7 @@ impl SpanRecord {
         SpanRecord {
             trace: TraceIds {
                 trace_id: trace.trace_id,
-                flags: trace.head.flags(),
+                flags: trace.flags(),
                 state: trace.trace_state.clone(),
             },
             span_id,
@@ -239,33 +239,21 @@ pub(crate) struct TraceIds {
 pub(crate) type Exported = SpanRecord<TraceIds>;
 
 impl Exported {
-    /// The exported form of the span, with personal data scrubbed from every text (done here,
-    /// on export, so that traces that are dropped cost nothing).
-    pub(crate) fn into_span_data(mut self, scope: &InstrumentationScope) -> SpanData {
+    /// The exported form of the span, with personal data scrubbed from every text (see
+    /// [`crate::scrub::span`]).
+    pub(crate) fn into_span_data(mut self, scope: &InstrumentationScope) -> Scrubbed<SpanData> {
         let status = match self.status {
             StatusCode::Unset => Status::Unset,
             StatusCode::Ok => Status::Ok,
-            StatusCode::Error => {
-                Status::error(scrub_text(self.status_description.take().unwrap_or_default()))
-            }
+            StatusCode::Error => Status::error(self.status_description.take().unwrap_or_default()),
         };
-        if let Cow::Owned(name) = &self.name {
-            self.name = Cow::Owned(scrub_text(name.clone()));
-        }
-        scrub_attributes(&mut self.attributes);
-        for event in &mut self.events {
-            if let Cow::Owned(name) = scrub(&event.name) {
-                event.name = Cow::Owned(name);
-            }
-            scrub_attributes(&mut event.attributes);
-        }
         // Both are `#[non_exhaustive]`: filled through their public fields.
         let mut events = SpanEvents::default();
         events.events = self.events;
         events.dropped_count = self.dropped_events;
         let mut links = SpanLinks::default();
         links.links = self.links;
-        SpanData {
+        crate::scrub::span(SpanData {
             span_context: SpanContext::new(
                 self.trace.trace_id,
                 self.span_id,
@@ -285,24 +273,7 @@ impl Exported {
             links,
             status,
             instrumentation_scope: scope.clone(),
-        }
-    }
-}
-
-fn scrub_text(text: String) -> String {
-    match scrub(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(scrubbed) => scrubbed,
-    }
-}
-
-fn scrub_attributes(attributes: &mut [KeyValue]) {
-    for kv in attributes {
-        if let Value::String(text) = &kv.value
-            && let Cow::Owned(scrubbed) = scrub(text.as_str())
-        {
-            kv.value = Value::from(scrubbed);
-        }
+        })
     }
 }
 
