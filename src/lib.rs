@@ -23,7 +23,7 @@ pub use obs_runtime::pii::{Pii, Redacted, Secret};
 pub use obs_runtime::{
     ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, PipelineStats, ShutdownError,
     Telemetry, TelemetryBuilder, alerts, config, context, dashboards, golden, health, init,
-    metrics, names, pii, redact, scrub, traceview,
+    metrics, names, pii, propagation, redact, scrub, traceview,
 };
 
 #[cfg(feature = "http")]
