@@ -1,6 +1,6 @@
-//! Property (100,000 cases): whatever `traceparent` and `tracestate` a client sends, the server
-//! answers normally, never panics, and a header that is not a valid W3C trace context starts a
-//! new trace. The instrumented axum service is called in-process (`tower::ServiceExt::oneshot`),
+//! Property (100,000 cases): whatever `traceparent` and `tracestate` a client sends, once or
+//! twice, the server answers normally, never panics, and a header that is not a valid W3C trace
+//! context, or a second `traceparent`, starts a new trace. The instrumented axum service is called in-process (`tower::ServiceExt::oneshot`),
 //! so that the property runs many cases quickly.
 
 use axum::Router;
@@ -39,9 +39,10 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     RT.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().unwrap())
 }
 
-/// The W3C rule for version 00: `00-{32 hex}-{16 hex}-{2 hex}`, lowercase, ids not all zero.
+/// The W3C rule for version 00: `00-{32 hex}-{16 hex}-{2 hex}`, lowercase, ids not all zero;
+/// optional white space around the value (HTTP's OWS) does not count.
 fn valid_v00(header: &str) -> bool {
-    let parts: Vec<&str> = header.split('-').collect();
+    let parts: Vec<&str> = header.trim_matches([' ', '\t']).split('-').collect();
     let hex = |s: &str, n: usize| {
         s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
@@ -80,10 +81,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 100_000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_trace_context_header_is_handled(parent in traceparent(), state in "[ -~]{0,64}") {
+    fn any_trace_context_header_is_handled(parent in traceparent(), state in "[ -~]{0,64}", copies in 1..=2usize) {
         let mut request = Request::get("/");
         if let Ok(value) = http::HeaderValue::from_str(&parent) {
-            request = request.header("traceparent", value);
+            for _ in 0..copies {
+                request = request.header("traceparent", value.clone());
+            }
         }
         if let Ok(value) = http::HeaderValue::from_str(&state) {
             request = request.header("tracestate", value);
@@ -97,7 +100,9 @@ proptest! {
         prop_assert_eq!(trace.len(), 32, "every request is traced");
         prop_assert!(trace != "00000000000000000000000000000000");
         let sent = parent.split('-').nth(1).unwrap_or_default();
-        if valid_v00(&parent) {
+        if copies == 2 {
+            prop_assert_ne!(&trace, sent, "two traceparent headers start a new trace");
+        } else if valid_v00(&parent) {
             prop_assert_eq!(&trace, sent, "a valid header is continued");
         } else if !parent.starts_with(|c: char| c.is_ascii_hexdigit()) || parent.starts_with("00") || parent.starts_with("ff") {
             prop_assert_ne!(&trace, sent, "an invalid header starts a new trace");
