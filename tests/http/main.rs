@@ -91,13 +91,7 @@ fn env() -> &'static Env {
                 Err("orders cannot be read back")
             }
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let server = listener.local_addr().unwrap();
+        let (runtime, listener, server) = common::runtime_and_listener();
         let app = Router::new()
             .route("/orders/{id}", get(get_order))
             .route("/explode", get(explode))

@@ -76,20 +76,7 @@ fn card() -> impl Strategy<Value = String> {
                 digits.push((x % 10) as u32);
                 x = x / 10 + 7_919;
             }
-            let sum: u32 = digits
-                .iter()
-                .rev()
-                .enumerate()
-                .map(|(i, &d)| {
-                    if i.is_multiple_of(2) {
-                        let d2 = d * 2;
-                        if d2 > 9 { d2 - 9 } else { d2 }
-                    } else {
-                        d
-                    }
-                })
-                .sum();
-            digits.push((10 - sum % 10) % 10);
+            digits.push(common::luhn_check_digit(&digits));
             let text: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
             if spaced && len == 16 {
                 text.as_bytes()

@@ -454,13 +454,7 @@ mod values {
         while digits.len() < len - 1 {
             digits.push(rng.u32(0..10));
         }
-        let sum: u32 = digits
-            .iter()
-            .rev()
-            .enumerate()
-            .map(|(i, &d)| if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
-            .sum();
-        digits.push((10 - sum % 10) % 10);
+        digits.push(super::common::luhn_check_digit(&digits));
         digits.iter().filter_map(|d| char::from_digit(*d, 10)).collect()
     }
 
