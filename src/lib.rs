@@ -20,14 +20,7 @@
 #[doc(inline)]
 pub use obs_macros::{Redact, golden_signals, observe};
 pub use obs_runtime::pii::{Pii, Redacted, Secret};
-pub use obs_runtime::{
-    ConfigError, HTTP_DURATION_BUCKETS, InitError, Outcome, PipelineStats, ShutdownError,
-    Telemetry, TelemetryBuilder, alerts, config, context, dashboards, golden, health, init,
-    metrics, names, pii, propagation, redact, scrub, traceview,
-};
-
-#[cfg(feature = "http")]
-pub use obs_runtime::http;
-
-#[doc(hidden)]
-pub use obs_runtime::__private;
+// Everything the runtime offers, under the same paths (`obs::context`, `obs::http`, …): a glob,
+// so that what a feature adds (`http`, `tools`) appears here with it.
+#[doc(inline)]
+pub use obs_runtime::*;

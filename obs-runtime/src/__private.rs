@@ -3,20 +3,20 @@
 pub use crate::__obs_debug as debug;
 pub use crate::__obs_display as display;
 pub use crate::__obs_value as value;
-pub use crate::call::{Call, Entered, Mode, mode};
-pub use crate::future::ObservedFuture;
 pub use crate::golden::{OPERATIONS, Objective, Operation};
-pub use crate::outcome::{
-    ErrorOf, ErrorOfAny, ErrorOfHttp, Returned, Verdict, VerdictOfHttp, VerdictOfResult,
-    VerdictOfValue, into_error,
-};
-pub use crate::pii::{MASK, Redacted, field_named_like_pii};
-pub use crate::record::{
+pub use crate::observe::call::{Call, Entered, Mode, mode};
+pub use crate::observe::field::{
     Arg, IntoFieldValue, PiiArg, Plain, RecordDebug, RecordDebugOnly, RecordDisplay, RecordOpaque,
     RecordPii, RecordPiiSigil, RecordPrimitive, field_value, named_like_pii, recording,
 };
-pub use crate::redact::{hashed, partial};
-pub use crate::site::Site;
+pub use crate::observe::future::ObservedFuture;
+pub use crate::observe::outcome::{
+    ErrorOf, ErrorOfAny, ErrorOfHttp, Returned, Verdict, VerdictOfHttp, VerdictOfResult,
+    VerdictOfValue, into_error,
+};
+pub use crate::observe::site::Site;
+pub use crate::pii::redact::{hashed, partial};
+pub use crate::pii::{MASK, Redacted, field_named_like_pii};
 pub use linkme;
 pub use tracing;
 
@@ -50,3 +50,34 @@ pub use crate::__obs_verdict as verdict;
 
 #[cfg(feature = "serde")]
 pub use serde;
+
+// The macros below are plain expressions, not blocks: the values they borrow (`?vec![1]`) are
+// temporaries that must live until the span that records them is built, as with `tracing`'s own
+// macros. The traits they call must be in scope: `use ::obs::__private::recording::*;`.
+
+/// The span field value of an expression, chosen at compile time (see the module docs).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_value {
+    ($value:expr) => {
+        $crate::__private::field_value((&&&&$crate::__private::Arg(&$value)).obs_value())
+    };
+}
+
+/// `%value`, with the PII rule.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_display {
+    ($value:expr) => {
+        $crate::__private::field_value((&&&&&$crate::__private::Arg(&$value)).obs_display())
+    };
+}
+
+/// `?value`, with the PII rule.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_debug {
+    ($value:expr) => {
+        $crate::__private::field_value((&&&&&$crate::__private::Arg(&$value)).obs_debug())
+    };
+}

@@ -2,45 +2,45 @@
 //! observed functions, and the one-call set-up of logs, traces and metrics ([`init`]).
 //!
 //! Users depend on the `obs` facade crate, which re-exports this crate and the macros.
+//!
+//! Its folders, as layers (each uses only those below it; `ARCHITECTURE.md` has the whole map):
+//!
+//! | layer | modules |
+//! |---|---|
+//! | set-up | `setup` ([`init`], [`TelemetryBuilder`], [`config`]), `tools` (feature `tools`) |
+//! | entry points | `http` (feature `http`), `__private` (for generated code) |
+//! | signals | `observe` (the observed call), `metrics`, `logs`, [`golden`] |
+//! | traces | `trace` ([`context`]) |
+//! | foundations | [`propagation`], [`pii`], `hotpath`, [`names`] |
 
 #![warn(missing_docs)]
 
-pub mod alerts;
-mod call;
-mod clock;
-pub mod config;
-pub mod context;
-pub mod dashboards;
-mod error;
-mod future;
+mod hotpath;
+pub mod names;
+pub mod pii;
+pub mod propagation;
+
+mod trace;
+
 pub mod golden;
-pub mod health;
-#[cfg(feature = "http")]
-pub mod http;
 mod logs;
 pub mod metrics;
-pub mod names;
-mod otlp;
-mod outcome;
-mod panic;
-pub mod pii;
-mod process;
-mod prometheus;
-pub mod propagation;
-mod record;
-pub mod redact;
-pub mod scrub;
-mod site;
-mod stats;
-mod telemetry;
-mod trace;
-pub mod traceview;
+mod observe;
+
+#[cfg(feature = "http")]
+pub mod http;
+mod setup;
+#[cfg(feature = "tools")]
+mod tools;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use error::{ConfigError, InitError, ShutdownError};
-pub use outcome::Outcome;
-pub use prometheus::HTTP_DURATION_BUCKETS;
-pub use telemetry::{Telemetry, TelemetryBuilder, init};
-pub use trace::pipeline::PipelineStats;
+pub use golden::health;
+pub use metrics::HTTP_DURATION_BUCKETS;
+pub use observe::Outcome;
+pub use pii::{redact, scrub};
+pub use setup::{ConfigError, InitError, ShutdownError, Telemetry, TelemetryBuilder, config, init};
+#[cfg(feature = "tools")]
+pub use tools::{alerts, dashboards, traceview};
+pub use trace::{PipelineStats, context};

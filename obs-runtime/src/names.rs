@@ -73,3 +73,10 @@ pub const OBS_LOG_LINES_DROPPED_TOTAL: &str = "obs_log_lines_dropped_total";
 pub const OBS_PII_REFUSED_TOTAL: &str = "obs_pii_refused_total";
 /// Label: which value was refused.
 pub const LABEL_FIELD: &str = "field";
+
+/// Span attribute: why a call failed (OpenTelemetry `error.type`).
+pub const ERROR_TYPE: &str = "error.type";
+/// Span field: the span's status code (`ERROR`, `OK`), as `tracing-opentelemetry` names it.
+pub const STATUS_CODE: &str = "otel.status_code";
+/// Span field: the span's status message.
+pub const STATUS_DESCRIPTION: &str = "otel.status_description";

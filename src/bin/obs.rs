@@ -50,7 +50,7 @@ fn run() -> Result<(), Failure> {
         .opt_value_from_str("--file")
         .map_err(|e| Failure::Usage(e.to_string()))?
         .or_else(|| std::env::var_os("OBS_TRACES_FILE").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("obs-traces.jsonl"));
+        .unwrap_or_else(|| PathBuf::from(obs::config::DEFAULT_TRACES_FILE));
     let width: usize = args
         .opt_value_from_str("--width")
         .map_err(|e| Failure::Usage(e.to_string()))?

@@ -28,14 +28,14 @@ pub fn extract(headers: &HeaderMap) -> Incoming {
 /// outgoing headers: obs's own span of an observed function, or the traced `tracing` span this
 /// thread is in. Nothing when no span is traced.
 pub fn inject(headers: &mut HeaderMap) {
-    if let Some((outgoing, request_id)) = crate::context::current_outgoing() {
+    if let Some((outgoing, request_id)) = crate::trace::context::current_outgoing() {
         write(&outgoing, request_id, headers);
     }
 }
 
 /// Writes the trace context of `span` into outgoing headers, as [`inject`] does.
 pub fn inject_span(span: &tracing::Span, headers: &mut HeaderMap) {
-    if let Some((outgoing, request_id)) = crate::context::outgoing_of(span) {
+    if let Some((outgoing, request_id)) = crate::trace::context::outgoing_of(span) {
         write(&outgoing, request_id, headers);
     }
 }

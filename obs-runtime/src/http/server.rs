@@ -4,7 +4,7 @@
 use super::REQUEST_ID_HEADER;
 use super::propagation::extract;
 use crate::names::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION_SECONDS};
-use crate::scrub::Scrubbed;
+use crate::pii::scrub::Scrubbed;
 use axum::extract::MatchedPath;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use metrics::Label;
@@ -65,7 +65,7 @@ pub struct ServerService<S> {
 /// The id of the current request: the caller's `x-request-id`, or one made by
 /// [`ServerLayer`]. It is in every log line of the request, on the response, and on the
 /// requests the handler makes with obs's client. A handler takes it as an argument (or reads
-/// it with [`crate::context::request_id`]).
+/// it with [`crate::trace::context::request_id`]).
 ///
 /// ```
 /// async fn handler(request_id: obs_runtime::http::RequestId) -> String {
@@ -157,11 +157,11 @@ where
             )
         };
         let span = match &incoming.parent {
-            Some(parent) => crate::context::with_remote_parent(parent, make_span),
+            Some(parent) => crate::trace::context::with_remote_parent(parent, make_span),
             None => make_span(),
         };
         let request_id_text = request_id.as_str().to_owned();
-        crate::context::set_request(&span, request_id, incoming.baggage);
+        crate::trace::context::set_request(&span, request_id, incoming.baggage);
         request.extensions_mut().insert(RequestId(request_id_text.clone()));
         let active = ActiveRequest::start(method, scheme);
         let future = span.in_scope(|| self.inner.call(request));
@@ -228,7 +228,7 @@ where
         if let Some(error_type) = error_type {
             this.span.record("error.type", error_type);
             this.span.record("otel.status_code", "ERROR");
-            crate::context::mark_failed(this.span);
+            crate::trace::context::mark_failed(this.span);
         }
         if let Ok(response) = &mut result
             && let Ok(id) = HeaderValue::from_str(this.request_id)
@@ -257,7 +257,7 @@ where
 
 /// `error.type` of a response: its status code when it is a server error.
 fn server_error_type(status: StatusCode) -> Option<&'static str> {
-    status.is_server_error().then(|| crate::outcome::status_code_str(status))
+    status.is_server_error().then(|| crate::observe::outcome::status_code_str(status))
 }
 
 /// Holds `http_server_active_requests` up while the request is in flight, including when its
@@ -312,7 +312,7 @@ fn request_id(headers: &http::HeaderMap) -> Scrubbed<String> {
             (1..=128).contains(&id.len())
                 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
         })
-        .and_then(crate::context::accept_request_id)
+        .and_then(crate::trace::context::accept_request_id)
         .unwrap_or_else(new_request_id)
 }
 

@@ -124,7 +124,7 @@ impl Baggage {
             if sent == MAX_MEMBERS {
                 break;
             }
-            let value = crate::scrub::scrub(&member.value);
+            let value = crate::pii::scrub::scrub(&member.value);
             let encoded = utf8_percent_encode(&value, ENCODE);
             let mut entry = String::with_capacity(member.key.len() + member.value.len() + 2);
             if sent > 0 {

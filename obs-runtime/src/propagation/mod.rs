@@ -28,7 +28,7 @@ pub mod traceparent;
 pub mod tracestate;
 
 use baggage::Baggage;
-use opentelemetry::trace::{SpanContext, TraceState};
+use opentelemetry::trace::SpanContext;
 use std::collections::HashMap;
 use traceparent::TraceParent;
 
@@ -136,11 +136,6 @@ impl Outgoing {
         .into_iter()
         .flatten()
     }
-}
-
-/// The state of a trace obs starts itself: none (obs adds no member of its own).
-pub(crate) fn new_trace_state() -> TraceState {
-    TraceState::default()
 }
 
 #[cfg(test)]

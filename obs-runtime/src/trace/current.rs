@@ -5,8 +5,7 @@
 //! both kinds, so that a `tracing` span created inside an observed function (and an observed
 //! function called inside a `tracing` span) finds its parent, and a log line its trace.
 
-use super::pipeline::Parent;
-use super::span::SpanRecord;
+use super::local_trace::{LiveSpan, Parent};
 use opentelemetry::trace::SpanContext;
 use std::cell::{Cell, RefCell};
 use std::num::NonZeroU64;
@@ -19,7 +18,7 @@ use tracing::span::Id;
 #[derive(Default)]
 pub(crate) struct Slot {
     /// `None` once the span has ended.
-    pub(crate) record: RefCell<Option<SpanRecord>>,
+    pub(crate) record: RefCell<Option<LiveSpan>>,
     /// The site's metadata, for a `tracing` span standing in for this one.
     pub(crate) metadata: Cell<Option<&'static Metadata<'static>>>,
     /// The `tracing` span standing in for this one, once `tracing::Span::current()` asked for
@@ -36,7 +35,7 @@ enum Frame {
 thread_local! {
     static STACK: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     /// A remote parent waiting for the next root span created on this thread
-    /// (see [`crate::context::with_remote_parent`]).
+    /// (see [`crate::trace::context::with_remote_parent`]).
     static REMOTE_PARENT: RefCell<Option<SpanContext>> = const { RefCell::new(None) };
 }
 
@@ -102,7 +101,7 @@ pub(crate) fn stood_in_for(id: &Id) -> Option<NonNull<Slot>> {
 }
 
 /// Runs `f` on the record of the obs span of this thread that `id` stands in for.
-pub(crate) fn with_stood_in<R>(id: &Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
+pub(crate) fn with_stood_in<R>(id: &Id, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
     let slot = stood_in_for(id)?;
     // SAFETY: as in `find`: the slot is on this thread's stack.
     let slot = unsafe { slot.as_ref() };
@@ -114,7 +113,7 @@ pub(crate) fn with_stood_in<R>(id: &Id, f: impl FnOnce(&mut SpanRecord) -> R) ->
 /// in (`lookup` finds the record of a `tracing` span, if obs traces it).
 pub(crate) fn parent(mut lookup: impl FnMut(&Id) -> Option<Parent>) -> Option<Parent> {
     find(|frame| match frame {
-        Current::Native(slot) => slot.record.try_borrow().ok()?.as_ref().map(SpanRecord::as_parent),
+        Current::Native(slot) => slot.record.try_borrow().ok()?.as_ref().map(LiveSpan::as_parent),
         Current::Tracing(id) => lookup(&id),
     })
 }

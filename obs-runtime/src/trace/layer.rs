@@ -1,16 +1,16 @@
 //! `ObsLayer`: the `tracing` layer that turns spans into obs's trace records.
 
 use super::current::{self, Current};
-use super::pipeline::{Parent, Pipeline};
-use super::sampling::LocalTrace;
-use super::span::{SpanFields, SpanRecord};
+use super::local_trace::LiveSpan;
+use super::pipeline::Pipeline;
+use super::registry::nearest;
 use super::subscriber::take_pending_stand_in;
 use opentelemetry::trace::Link;
 use std::sync::Arc;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::{LookupSpan, SpanRef};
+use tracing_subscriber::registry::LookupSpan;
 
 /// Records spans and their events for the trace pipeline.
 pub(crate) struct ObsLayer {
@@ -21,21 +21,6 @@ impl ObsLayer {
     pub(crate) fn new(pipeline: Arc<Pipeline>) -> Self {
         ObsLayer { pipeline }
     }
-}
-
-/// `span`, or its nearest ancestor this layer traces, as the parent of a new span.
-fn traced_ancestor<S>(span: Option<SpanRef<'_, S>>) -> Option<Parent>
-where
-    S: for<'a> LookupSpan<'a>,
-{
-    let mut span = span;
-    while let Some(current) = span {
-        if let Some(record) = current.extensions().get::<SpanRecord>() {
-            return Some(record.as_parent());
-        }
-        span = current.parent();
-    }
-    None
 }
 
 impl<S> Layer<S> for ObsLayer
@@ -55,15 +40,15 @@ where
         // in the registry.
         let parent = if attrs.is_contextual() {
             current::parent(|id| {
-                ctx.span(id)?.extensions().get::<SpanRecord>().map(SpanRecord::as_parent)
+                ctx.span(id)?.extensions().get::<LiveSpan>().map(LiveSpan::as_parent)
             })
         } else {
-            traced_ancestor(span.parent())
+            nearest(span.parent(), LiveSpan::as_parent)
         };
         let parent = parent.unwrap_or_else(|| self.pipeline.root());
-        let mut record = SpanRecord::new(parent, name, crate::clock::now());
+        let mut record = LiveSpan::new(parent, name, crate::hotpath::clock::now());
         if record.trace.is_recording() {
-            attrs.record(&mut SpanFields(&mut record));
+            record.record(attrs);
         }
         span.extensions_mut().insert(record);
     }
@@ -71,9 +56,8 @@ where
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        if let Some(record) = extensions.get_mut::<SpanRecord>().filter(|r| r.trace.is_recording())
-        {
-            values.record(&mut SpanFields(record));
+        if let Some(record) = extensions.get_mut::<LiveSpan>().filter(|r| r.trace.is_recording()) {
+            record.record(values);
         }
     }
 
@@ -81,18 +65,17 @@ where
         let Some(other) = ctx.span(follows) else {
             return;
         };
-        let Some(link) = other.extensions().get::<SpanRecord>().map(SpanRecord::span_context)
-        else {
+        let Some(link) = other.extensions().get::<LiveSpan>().map(LiveSpan::span_context) else {
             return;
         };
         let Some(span) = ctx.span(id) else { return };
-        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+        if let Some(record) = span.extensions_mut().get_mut::<LiveSpan>() {
             record.links.push(Link::with_context(link));
         }
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let push = |record: &mut SpanRecord| {
+        let push = |record: &mut LiveSpan| {
             if record.trace.is_recording() {
                 record.push_event(event);
             }
@@ -106,7 +89,7 @@ where
                 Current::Tracing(id) => {
                     let span = ctx.span(&id)?;
                     let mut extensions = span.extensions_mut();
-                    extensions.get_mut::<SpanRecord>().map(push)
+                    extensions.get_mut::<LiveSpan>().map(push)
                 }
             });
         } else if let Some(parent) = event.parent()
@@ -114,7 +97,7 @@ where
         {
             // Recorded on the obs span the parent stands in for.
         } else if let Some(span) = ctx.event_span(event)
-            && let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
+            && let Some(record) = span.extensions_mut().get_mut::<LiveSpan>()
         {
             push(record);
         }
@@ -122,10 +105,10 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(mut record) = span.extensions_mut().remove::<SpanRecord>() else {
+        let Some(mut record) = span.extensions_mut().remove::<LiveSpan>() else {
             return;
         };
-        record.end = crate::clock::now();
-        LocalTrace::span_ended(&mut Some(record), &self.pipeline);
+        record.end = crate::hotpath::clock::now();
+        self.pipeline.span_ended(&mut Some(record));
     }
 }

@@ -11,14 +11,14 @@
 //!
 //! What `tracing` users give up on this path: `tracing::Span::current()` inside an observed
 //! function is the nearest `tracing` span around it, not the function's own (use
-//! [`crate::context::current`] to carry obs's context to another thread or task).
+//! [`crate::trace::context::current`] to carry obs's context to another thread or task).
 
 use super::current::{self, Slot};
+use super::fields::{FieldValue, Visitor};
+use super::local_trace::{LiveSpan, LocalTrace};
 use super::pipeline::Pipeline;
-use super::sampling::LocalTrace;
-use super::span::{SpanFields, SpanRecord};
-use crate::site::Site;
-use std::cell::RefCell;
+use super::registry::with_traced;
+use crate::hotpath::spares::Spares;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use tracing::Metadata;
@@ -47,12 +47,23 @@ pub(crate) fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
+/// What obs's own span path needs of an observed function's callsite (`observe::Site`): its
+/// span's name and `tracing` metadata, and a place to keep the trace filter's verdict.
+pub(crate) trait SpanSite {
+    /// The span name.
+    fn span_name(&self) -> &'static str;
+    /// The span's metadata, for the trace filter and for visiting its fields.
+    fn metadata(&'static self) -> &'static Metadata<'static>;
+    /// Whether the site is traced, as `filter` (asked once, then remembered) decides.
+    fn is_traced(&'static self, filter: impl FnOnce(&'static Metadata<'static>) -> bool) -> bool;
+}
+
 /// Starts a span of `site` that records `values` (the site's fields, in order), inside the
 /// current span or as a new trace; `None` when the path is off or the trace filter excludes the
 /// site. The record is built in its final place, which stays put while the call runs.
 #[inline]
-pub(crate) fn start(
-    site: &'static Site,
+pub(crate) fn start<S: SpanSite>(
+    site: &'static S,
     values: &[&dyn tracing::Value],
     start_raw: u64,
 ) -> Option<Box<Slot>> {
@@ -63,47 +74,34 @@ pub(crate) fn start(
     if !site.is_traced(filter) {
         return None;
     }
-    let parent = current::parent(|id| crate::context::with_traced(id, SpanRecord::as_parent))
+    let parent = current::parent(|id| with_traced(id, LiveSpan::as_parent))
         .unwrap_or_else(|| native.pipeline.root());
-    let mut slot = SLOTS
-        .try_with(|slots| slots.try_borrow_mut().ok()?.pop())
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let mut slot = Spares::take(&SLOTS).unwrap_or_default();
     slot.metadata.set(Some(site.metadata()));
-    let record = slot.record.get_mut().insert(SpanRecord::new(parent, site.name(), start_raw));
+    let record = slot.record.get_mut().insert(LiveSpan::new(parent, site.span_name(), start_raw));
     if record.trace.is_recording() && !values.is_empty() {
-        let mut fields = SpanFields(record);
+        let mut visitor = Visitor(|field: &tracing::field::Field, value: FieldValue<'_>| {
+            record.record_field(field, value)
+        });
         for (field, value) in site.metadata().fields().iter().zip(values) {
-            value.record(&field, &mut fields);
+            value.record(&field, &mut visitor);
         }
     }
     Some(slot)
 }
 
 thread_local! {
-    /// Empty slots, for the next spans of this thread (allocating one costs more than the rest
-    /// of the span's bookkeeping).
-    // Boxes: a slot's address is what the thread's span stack holds while the call runs.
-    #[allow(clippy::vec_box)]
-    static SLOTS: RefCell<Vec<Box<Slot>>> = const { RefCell::new(Vec::new()) };
+    /// Empty slots, for the next spans of this thread. Boxes: a slot's address is what the
+    /// thread's span stack holds while the call runs.
+    static SLOTS: Spares<Box<Slot>> = const { Spares::new() };
 }
-
-/// Slots kept per thread.
-const SPARE_SLOTS: usize = 64;
 
 /// Returns the slot of an ended span.
 pub(crate) fn recycle(slot: Box<Slot>) {
     if slot.record.try_borrow().is_ok_and(|record| record.is_none())
         && slot.stand_in.get().is_none()
     {
-        let _ = SLOTS.try_with(|slots| {
-            if let Ok(mut slots) = slots.try_borrow_mut()
-                && slots.len() < SPARE_SLOTS
-            {
-                slots.push(slot);
-            }
-        });
+        Spares::keep(&SLOTS, slot);
     }
 }
 
@@ -115,7 +113,7 @@ pub(crate) fn end(slot: &Slot, end_raw: u64) {
         && let Some(span) = record.as_mut()
     {
         span.end = end_raw;
-        LocalTrace::span_ended(&mut record, &native.pipeline);
+        native.pipeline.span_ended(&mut record);
         // Dropped here, unless buffered or exported: its trace can then be reused. (In place:
         // moving a record out of its slot costs more than the reference count's two updates.)
         let trace = record.as_ref().map(|span| span.trace.clone());

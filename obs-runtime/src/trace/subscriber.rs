@@ -13,7 +13,7 @@
 //! thin wrapper; everything else is passed through.
 
 use super::current::{self, Slot};
-use super::span::{SpanFields, SpanRecord};
+use super::local_trace::LiveSpan;
 use std::any::TypeId;
 use std::cell::RefCell;
 use tracing::field::{Field, Value};
@@ -25,11 +25,11 @@ use tracing_core::span;
 
 thread_local! {
     /// The record of a stand-in being created, for `ObsLayer::on_new_span` to take.
-    static PENDING: RefCell<Option<SpanRecord>> = const { RefCell::new(None) };
+    static PENDING: RefCell<Option<LiveSpan>> = const { RefCell::new(None) };
 }
 
 /// The stand-in record waiting for the span being created on this thread, if any.
-pub(crate) fn take_pending_stand_in() -> Option<SpanRecord> {
+pub(crate) fn take_pending_stand_in() -> Option<LiveSpan> {
     PENDING.try_with(|pending| pending.try_borrow_mut().ok()?.take()).ok().flatten()
 }
 
@@ -85,7 +85,7 @@ impl<S: Subscriber> Subscriber for ObsSubscriber<S> {
     fn record(&self, span: &Id, values: &Record<'_>) {
         let forwarded = current::with_stood_in(span, |record| {
             if record.trace.is_recording() {
-                values.record(&mut SpanFields(record));
+                record.record(values);
             }
         });
         if forwarded.is_none() {

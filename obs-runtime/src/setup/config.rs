@@ -19,45 +19,12 @@
 //! | `OBS_TRACES_FILE` | the embedded trace file, used when no OTLP endpoint is set; `off` disables it | `obs-traces.jsonl` |
 //! | `OBS_METRICS_ADDR` | address of the Prometheus `/metrics` endpoint; `off` disables it | `127.0.0.1:9464` |
 
-use crate::error::ConfigError;
+use crate::setup::error::ConfigError;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How new traces are chosen for export, before failures are known.
-///
-/// Whatever this says, a trace in which a span fails is exported too (unless
-/// [`Sampler::AlwaysOff`], or `keep_failed_traces(false)`): obs buffers the spans of a trace it
-/// has not chosen until the trace ends, then keeps it if anything failed.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Sampler {
-    /// Every trace.
-    AlwaysOn,
-    /// No trace, not even failed ones.
-    AlwaysOff,
-    /// A share of traces (0 to 1), chosen by trace id so that every service agrees.
-    TraceIdRatio(f64),
-    /// Follow an incoming `traceparent`'s sampled flag; use the inner sampler for new traces.
-    /// A sampled parent is always kept; an unsampled one is kept only if it fails here.
-    ParentBased(RootSampler),
-}
-
-/// The sampler of new traces inside [`Sampler::ParentBased`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum RootSampler {
-    /// Every new trace.
-    AlwaysOn,
-    /// No new trace (failed ones are still kept).
-    AlwaysOff,
-    /// A share of new traces.
-    TraceIdRatio(f64),
-}
-
-impl Default for Sampler {
-    fn default() -> Self {
-        Sampler::ParentBased(RootSampler::TraceIdRatio(0.1))
-    }
-}
+pub use crate::trace::sampling::{RootSampler, Sampler};
 
 /// OTLP wire protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +49,41 @@ pub struct OtlpConfig {
     /// Export logs over OTLP too.
     pub logs: bool,
 }
+
+impl OtlpConfig {
+    /// The timeout of one export unless `OTEL_EXPORTER_OTLP_TIMEOUT` says otherwise.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+    /// OTLP over `protocol` to the collector at `base`, traces and logs: over HTTP to
+    /// `{base}/v1/traces` and `{base}/v1/logs`, over gRPC to `base` itself.
+    ///
+    /// ```
+    /// use obs_runtime::config::{OtlpConfig, Protocol};
+    /// let otlp = OtlpConfig::new("http://collector:4318/", Protocol::HttpProtobuf);
+    /// assert_eq!(otlp.traces_endpoint, "http://collector:4318/v1/traces");
+    /// assert_eq!(otlp.logs_endpoint, "http://collector:4318/v1/logs");
+    /// ```
+    pub fn new(base: &str, protocol: Protocol) -> OtlpConfig {
+        OtlpConfig {
+            traces_endpoint: signal_url(base, protocol, "v1/traces"),
+            logs_endpoint: signal_url(base, protocol, "v1/logs"),
+            protocol,
+            timeout: Self::DEFAULT_TIMEOUT,
+            logs: true,
+        }
+    }
+}
+
+/// The URL of one signal's endpoint from the collector's base URL.
+fn signal_url(base: &str, protocol: Protocol, path: &str) -> String {
+    match protocol {
+        Protocol::HttpProtobuf => format!("{}/{path}", base.trim_end_matches('/')),
+        Protocol::Grpc => base.to_owned(),
+    }
+}
+
+/// The embedded trace file, unless `OBS_TRACES_FILE` says otherwise; what `obs trace` reads.
+pub const DEFAULT_TRACES_FILE: &str = "obs-traces.jsonl";
 
 /// Bounds on the memory and queues of the trace pipeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,7 +160,7 @@ impl Config {
             environment: None,
             resource_attributes: Vec::new(),
             otlp: None,
-            traces_file: Some(PathBuf::from("obs-traces.jsonl")),
+            traces_file: Some(PathBuf::from(DEFAULT_TRACES_FILE)),
             sampler: Sampler::default(),
             keep_failed_traces: true,
             keep_slower_than: None,
@@ -252,24 +254,20 @@ impl Config {
         let logs = get("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
             .map(|e| check_url("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", e))
             .transpose()?;
-        let signal_url = |base: &str, path: &str| match protocol {
-            Protocol::HttpProtobuf => format!("{}/{path}", base.trim_end_matches('/')),
-            Protocol::Grpc => base.to_owned(),
-        };
         if base.is_some() || traces.is_some() {
             let previous = self.otlp.take();
             let traces_endpoint = traces
-                .or_else(|| base.as_deref().map(|b| signal_url(b, "v1/traces")))
+                .or_else(|| base.as_deref().map(|b| signal_url(b, protocol, "v1/traces")))
                 .or_else(|| previous.as_ref().map(|p| p.traces_endpoint.clone()))
                 .unwrap_or_default();
             let logs_endpoint = logs
-                .or_else(|| base.as_deref().map(|b| signal_url(b, "v1/logs")))
+                .or_else(|| base.as_deref().map(|b| signal_url(b, protocol, "v1/logs")))
                 .unwrap_or_else(|| traces_endpoint.replace("v1/traces", "v1/logs"));
             self.otlp = Some(OtlpConfig {
                 traces_endpoint,
                 logs_endpoint,
                 protocol,
-                timeout: previous.as_ref().map_or(Duration::from_secs(3), |p| p.timeout),
+                timeout: previous.as_ref().map_or(OtlpConfig::DEFAULT_TIMEOUT, |p| p.timeout),
                 logs: previous.is_none_or(|p| p.logs),
             });
         }
@@ -424,22 +422,17 @@ fn parse_resource_attributes(value: &str) -> Result<Vec<(String, String)>, Confi
         .collect()
 }
 
-/// Decodes `%XX` escapes; `None` when one is malformed or the result is not UTF-8.
+/// Decodes `%XX` escapes; `None` when one is malformed or the result is not UTF-8. (The
+/// `percent-encoding` crate decodes; it leaves a malformed escape as it is, which the
+/// specification of this variable calls an error, hence the check first.)
 fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let well_formed = s.match_indices('%').all(|(i, _)| {
+        s.get(i + 1..i + 3).is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|text| text.into_owned())
 }
 
 #[cfg(test)]

@@ -12,10 +12,10 @@
 //! costs a few lines per function whatever the call rate. The exporter's own HTTP listener serves
 //! only its recorder, so obs serves the endpoint (hyper, on a thread of its own).
 
-use crate::error::InitError;
-use crate::metrics::{CallHistogram, DURATION_BUCKETS};
+use super::bridge::{self, CallHistogram};
 use crate::names;
-use crate::scrub::{self, Scrubbed};
+use crate::observe::stats::DURATION_BUCKETS;
+use crate::pii::scrub::{self, Scrubbed};
 use ::metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -41,9 +41,18 @@ struct Endpoint {
 
 static ENDPOINT: OnceLock<Arc<Endpoint>> = OnceLock::new();
 
+/// Why the endpoint could not be installed.
+#[derive(Debug)]
+pub(crate) enum InstallError {
+    /// The address cannot be served (taken, or not local), or the exporter refused a setting.
+    Endpoint(String),
+    /// The program already has a global `metrics` recorder.
+    RecorderAlreadySet,
+}
+
 /// Installs the global recorder and serves `/metrics` on `addr`, on a thread of its own.
-pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InitError> {
-    let endpoint_error = |reason: String| InitError::MetricsEndpoint { addr, reason };
+pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InstallError> {
+    let endpoint_error = |reason: String| InstallError::Endpoint(reason);
     // Binding first gives a clear error for a taken port, before anything is installed.
     let listener = std::net::TcpListener::bind(addr).map_err(|e| endpoint_error(e.to_string()))?;
     listener.set_nonblocking(true).map_err(|e| endpoint_error(e.to_string()))?;
@@ -59,9 +68,9 @@ pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InitError> 
         .build()
         .map_err(|e| endpoint_error(e.to_string()))?;
     ::metrics::set_global_recorder(Scrubbing(recorder))
-        .map_err(|_| InitError::RecorderAlreadySet)?;
+        .map_err(|_| InstallError::RecorderAlreadySet)?;
     let _ = ENDPOINT.set(endpoint.clone());
-    crate::metrics::serve_histograms();
+    bridge::serve_histograms();
     std::thread::Builder::new()
         .name("obs-prometheus".into())
         .spawn(move || runtime.block_on(serve(listener, endpoint)))
@@ -132,7 +141,7 @@ async fn serve(listener: std::net::TcpListener, endpoint: Arc<Endpoint>) {
 
 fn respond(endpoint: &Endpoint) -> Response<Full<Bytes>> {
     let mut body = endpoint.handle.render();
-    write_histograms(&mut body, &endpoint.service, &crate::metrics::call_histograms());
+    write_histograms(&mut body, &endpoint.service, &bridge::call_histograms());
     let mut response = Response::new(Full::new(Bytes::from(body)));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
     response
@@ -142,8 +151,8 @@ fn respond(endpoint: &Endpoint) -> Response<Full<Bytes>> {
 /// `service` first as on the recorder's series.
 fn write_histograms(out: &mut String, service: &str, histograms: &[CallHistogram]) {
     let families = [
-        (names::FUNCTION_CALLS_DURATION_SECONDS, crate::metrics::FUNCTION_DURATION_HELP),
-        (names::OPERATION_DURATION_SECONDS, crate::metrics::OPERATION_DURATION_HELP),
+        (names::FUNCTION_CALLS_DURATION_SECONDS, bridge::FUNCTION_DURATION_HELP),
+        (names::OPERATION_DURATION_SECONDS, bridge::OPERATION_DURATION_HELP),
     ];
     for (family, help) in families {
         let mut members = histograms.iter().filter(|h| h.name == family).peekable();

@@ -11,17 +11,19 @@
 //! hence this layer. Lines go through `tracing-appender`'s non-blocking writer in lossy mode: a
 //! slow stdout drops lines (counted) instead of blocking the program.
 
-use crate::context::with_record;
-use crate::scrub::Scrubbed;
+pub(crate) mod panic;
+
+use crate::pii::scrub::Scrubbed;
+use crate::trace::context::with_event_span;
+use crate::trace::fields::{FieldValue, MESSAGE, Visitor};
 use opentelemetry::logs::{AnyValue, LogRecord, Logger, Severity};
 use opentelemetry_sdk::logs::SdkLogger;
 use serde::Serializer as _;
 use serde::ser::SerializeMap;
 use std::cell::RefCell;
-use std::fmt::Debug;
 use std::io::Write;
 use std::time::SystemTime;
-use tracing::field::{Field, Visit};
+use tracing::field::Field;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
@@ -69,7 +71,7 @@ struct EventContext {
 }
 
 fn event_context(event: &Event<'_>) -> Option<EventContext> {
-    with_record(event.parent(), |record| {
+    with_event_span(event.parent(), |record| {
         let flags = record.flags();
         EventContext {
             trace_id: record.trace.trace_id.to_string(),
@@ -146,18 +148,18 @@ fn write_json(
             name
         };
         let _ = match value {
-            FieldValue::Text(text) => map.serialize_entry(key, text.as_str()),
-            FieldValue::I64(v) => map.serialize_entry(key, v),
-            FieldValue::U64(v) => map.serialize_entry(key, v),
-            FieldValue::F64(v) => map.serialize_entry(key, v),
-            FieldValue::Bool(v) => map.serialize_entry(key, v),
+            LogValue::Text(text) => map.serialize_entry(key, text.as_str()),
+            LogValue::I64(v) => map.serialize_entry(key, v),
+            LogValue::U64(v) => map.serialize_entry(key, v),
+            LogValue::F64(v) => map.serialize_entry(key, v),
+            LogValue::Bool(v) => map.serialize_entry(key, v),
         };
     }
     let _ = map.end();
 }
 
 /// A field value of a log event; text only as it came out of the scrubber.
-enum FieldValue {
+enum LogValue {
     Text(Scrubbed<String>),
     I64(i64),
     U64(u64),
@@ -169,46 +171,26 @@ enum FieldValue {
 #[derive(Default)]
 struct LogFields {
     message: Option<Scrubbed<String>>,
-    fields: Vec<(&'static str, FieldValue)>,
+    fields: Vec<(&'static str, LogValue)>,
 }
 
 impl LogFields {
     fn of(event: &Event<'_>) -> LogFields {
         let mut fields = LogFields::default();
-        event.record(&mut fields);
+        event.record(&mut Visitor(|field: &Field, value: FieldValue<'_>| {
+            let value = match value {
+                FieldValue::Text(text) => LogValue::Text(Scrubbed::owned(text.into_owned())),
+                FieldValue::I64(v) => LogValue::I64(v),
+                FieldValue::U64(v) => LogValue::U64(v),
+                FieldValue::F64(v) => LogValue::F64(v),
+                FieldValue::Bool(v) => LogValue::Bool(v),
+            };
+            match value {
+                LogValue::Text(text) if field.name() == MESSAGE => fields.message = Some(text),
+                value => fields.fields.push((field.name(), value)),
+            }
+        }));
         fields
-    }
-
-    fn put_text(&mut self, field: &Field, value: Scrubbed<String>) {
-        if field.name() == "message" {
-            self.message = Some(value);
-        } else {
-            self.fields.push((field.name(), FieldValue::Text(value)));
-        }
-    }
-}
-
-impl Visit for LogFields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put_text(field, Scrubbed::text(value));
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.put_text(field, Scrubbed::owned(format!("{value:?}")));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.fields.push((field.name(), FieldValue::I64(value)));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.fields.push((field.name(), FieldValue::U64(value)));
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.fields.push((field.name(), FieldValue::F64(value)));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.fields.push((field.name(), FieldValue::Bool(value)));
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.put_text(field, Scrubbed::owned(value.to_string()));
     }
 }
 
@@ -245,14 +227,14 @@ fn emit_otlp(
     }
     record.add_attributes(fields.into_iter().map(|(name, value)| {
         let value = match value {
-            FieldValue::Text(text) => AnyValue::from(text.into_inner()),
-            FieldValue::I64(v) => AnyValue::from(v),
+            LogValue::Text(text) => AnyValue::from(text.into_inner()),
+            LogValue::I64(v) => AnyValue::from(v),
             // OTLP has no unsigned integers: an `intValue` when it fits, a string otherwise.
-            FieldValue::U64(v) => {
+            LogValue::U64(v) => {
                 i64::try_from(v).map_or_else(|_| AnyValue::from(v.to_string()), AnyValue::from)
             }
-            FieldValue::F64(v) => AnyValue::from(v),
-            FieldValue::Bool(v) => AnyValue::from(v),
+            LogValue::F64(v) => AnyValue::from(v),
+            LogValue::Bool(v) => AnyValue::from(v),
         };
         (name, value)
     }));

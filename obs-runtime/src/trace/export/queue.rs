@@ -1,4 +1,4 @@
-//! The export stage: a bounded queue and one thread that sends batches to an exporter.
+//! The export queue: a bounded queue and one thread that sends batches to a [`SpanSink`].
 //!
 //! Spans cross the queue as obs's records: the thread, not the program's, turns them into
 //! OpenTelemetry's `SpanData` (scrubbing their text on the way). It wakes up every `delay`, or
@@ -10,46 +10,17 @@
 //! counts private. The exporters themselves are OpenTelemetry's (`opentelemetry-otlp`) or any
 //! `SpanExporter` a user passes.
 
-use super::pipeline::Counters;
-use super::span::Exported;
-use crate::scrub::Scrubbed;
+use super::SpanSink;
+use crate::pii::scrub::Scrubbed;
+use crate::trace::counters::Counters;
+use crate::trace::span::Exported;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use opentelemetry::InstrumentationScope;
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SpanData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// An exporter driven from the export thread, with the future of `SpanExporter::export` run to
-/// completion there (exporters bound their own time with a timeout).
-pub(crate) trait SpanSink: Send {
-    /// Exports spans that went through the scrubber (the only kind there is to export).
-    fn export(&mut self, batch: Vec<Scrubbed<SpanData>>) -> Result<(), String>;
-    fn shutdown(&mut self, timeout: Duration) -> Result<(), String>;
-}
-
-/// Any OpenTelemetry `SpanExporter` as a [`SpanSink`].
-pub(crate) struct Exporter<E>(pub(crate) E);
-
-impl<E: SpanExporter + 'static> Exporter<E> {
-    pub(crate) fn new(mut exporter: E, resource: &Resource) -> Self {
-        exporter.set_resource(resource);
-        Exporter(exporter)
-    }
-}
-
-impl<E: SpanExporter + 'static> SpanSink for Exporter<E> {
-    fn export(&mut self, batch: Vec<Scrubbed<SpanData>>) -> Result<(), String> {
-        let batch = batch.into_iter().map(Scrubbed::into_inner).collect();
-        futures_executor::block_on(self.0.export(batch)).map_err(|e| e.to_string())
-    }
-
-    fn shutdown(&mut self, timeout: Duration) -> Result<(), String> {
-        self.0.shutdown_with_timeout(timeout).map_err(|e| e.to_string())
-    }
-}
 
 enum Control {
     /// A batch's worth is queued.
@@ -86,10 +57,11 @@ impl ExportQueue {
     /// Starts the export thread.
     pub(crate) fn start(
         sink: Box<dyn SpanSink>,
-        scope: InstrumentationScope,
         settings: QueueSettings,
         counters: Arc<Counters>,
     ) -> std::io::Result<ExportQueue> {
+        let scope =
+            InstrumentationScope::builder("obs").with_version(env!("CARGO_PKG_VERSION")).build();
         let (spans, spans_rx) = bounded(settings.capacity.max(1));
         let (control, control_rx) = bounded(4);
         let waking = Arc::new(AtomicBool::new(false));
@@ -109,8 +81,9 @@ impl ExportQueue {
         Ok(ExportQueue { spans, control, waking, batch, worker: Mutex::new(Some(worker)) })
     }
 
-    /// Queues a finished span; never blocks. A full queue drops it and counts it.
-    pub(crate) fn push(&self, span: Exported, counters: &Counters) {
+    /// Queues a finished span; never blocks. `false` if the queue was full (the span is
+    /// dropped).
+    pub(crate) fn push(&self, span: Exported) -> bool {
         match self.spans.try_send(span) {
             Ok(()) => {
                 // Counted per thread: asking the channel its length reads the consumer's side,
@@ -120,10 +93,9 @@ impl ExportQueue {
                 if pushed.is_multiple_of(self.batch) && !self.waking.swap(true, Ordering::Relaxed) {
                     let _ = self.control.try_send(Control::Wake);
                 }
+                true
             }
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                counters.spans_queue_full.add(1)
-            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
         }
     }
 
@@ -216,11 +188,9 @@ impl Worker {
         let n = spans.len() as u64;
         let counters = &self.counters;
         match self.sink.export(spans) {
-            Ok(()) => counters.spans_exported.add(n),
+            Ok(()) => counters.exported(n),
             Err(error) => {
-                counters.spans_export_failed.add(n);
-                let failures = counters.export_failures.get();
-                counters.export_failures.add(1);
+                let failures = counters.export_failed(n);
                 // Say so on stderr, not through tracing (which would feed this pipeline), and
                 // not on every failure while a collector is down.
                 if failures.is_power_of_two() || failures == 0 {

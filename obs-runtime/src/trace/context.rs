@@ -13,45 +13,16 @@
 //! }
 //! ```
 
-use crate::scrub::Scrubbed;
-use crate::stats::Striped;
-use crate::trace::current::{self, Current};
-use crate::trace::span::SpanRecord;
+use super::current::{self, Current};
+use super::local_trace::LiveSpan;
+use super::registry::{with_nearest, with_traced};
+use crate::hotpath::striped::Striped;
+use crate::pii::scrub::Scrubbed;
 use opentelemetry::trace::{SpanContext, TraceId};
 use tracing::span::Id;
-use tracing_subscriber::Registry;
-use tracing_subscriber::registry::LookupSpan;
-
-/// Runs `f` on the record of the `tracing` span `id`, or of its nearest traced ancestor.
-pub(crate) fn with_span<R>(id: &Id, f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
-    let mut f = Some(f);
-    tracing::dispatcher::get_default(|dispatch| {
-        let registry = dispatch.downcast_ref::<Registry>()?;
-        let mut span = registry.span(id);
-        while let Some(current) = span {
-            if let Some(record) = current.extensions().get::<SpanRecord>() {
-                return f.take().map(|f| f(record));
-            }
-            span = current.parent();
-        }
-        None
-    })
-}
-
-/// Runs `f` on the record of the `tracing` span `id`, if obs traces it.
-pub(crate) fn with_traced<R>(id: &Id, f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
-    let mut f = Some(f);
-    tracing::dispatcher::get_default(|dispatch| {
-        let registry = dispatch.downcast_ref::<Registry>()?;
-        let span = registry.span(id)?;
-        let extensions = span.extensions();
-        let record = extensions.get::<SpanRecord>()?;
-        f.take().map(|f| f(record))
-    })
-}
 
 /// Runs `f` on the record of the innermost traced span this thread is in.
-pub(crate) fn with_current<R>(f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
+pub(crate) fn with_current<R>(f: impl FnOnce(&LiveSpan) -> R) -> Option<R> {
     let mut f = Some(f);
     current::find(|frame| match frame {
         Current::Native(slot) => {
@@ -63,23 +34,23 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
     })
 }
 
-/// Runs `f` on the record of span `id` (or its nearest traced ancestor), or of the current
-/// span when `None`.
-pub(crate) fn with_record<R>(id: Option<&Id>, f: impl FnOnce(&SpanRecord) -> R) -> Option<R> {
-    match id {
-        Some(id) => with_span(id, f),
+/// Runs `f` on the record of the span an event belongs to: of `parent` (or its nearest traced
+/// ancestor) when the event names one, of the current span otherwise.
+pub(crate) fn with_event_span<R>(parent: Option<&Id>, f: impl FnOnce(&LiveSpan) -> R) -> Option<R> {
+    match parent {
+        Some(id) => with_nearest(id, f),
         None => with_current(f),
     }
 }
 
 /// The W3C context of the current span, to send downstream (a `traceparent`).
 pub fn current_span_context() -> Option<SpanContext> {
-    with_current(SpanRecord::span_context)
+    with_current(LiveSpan::span_context)
 }
 
 /// The W3C context of `span` (or of its nearest traced ancestor).
 pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
-    span.id().and_then(|id| with_span(&id, SpanRecord::span_context))
+    span.id().and_then(|id| with_nearest(&id, LiveSpan::span_context))
 }
 
 /// The headers that continue the trace of `span` (or of its nearest traced ancestor)
@@ -88,7 +59,7 @@ pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
 pub(crate) fn outgoing_of(
     span: &tracing::Span,
 ) -> Option<(crate::propagation::Outgoing, Option<String>)> {
-    span.id().and_then(|id| with_span(&id, outgoing))
+    span.id().and_then(|id| with_nearest(&id, outgoing))
 }
 
 /// The headers that continue the current trace downstream.
@@ -98,7 +69,7 @@ pub(crate) fn current_outgoing() -> Option<(crate::propagation::Outgoing, Option
 }
 
 #[cfg(feature = "http")]
-fn outgoing(record: &SpanRecord) -> (crate::propagation::Outgoing, Option<String>) {
+fn outgoing(record: &LiveSpan) -> (crate::propagation::Outgoing, Option<String>) {
     let headers = record.trace.with_request(|request| {
         crate::propagation::Outgoing::new(&record.span_context(), &request.baggage)
     });
@@ -115,7 +86,7 @@ pub(crate) fn set_request(
     baggage: crate::propagation::baggage::Baggage,
 ) {
     if let Some(id) = span.id() {
-        with_span(&id, |r| {
+        with_nearest(&id, |r| {
             let _ = r.trace.request_id.set(request_id);
             r.trace.with_request(|request| {
                 let user = baggage.get(USER_ID_BAGGAGE).map(|u| Scrubbed::exact(u.to_owned()));
@@ -133,7 +104,7 @@ pub(crate) fn set_request(
 #[cfg(feature = "http")]
 pub(crate) fn mark_failed(span: &tracing::Span) {
     if let Some(id) = span.id() {
-        with_span(&id, |r| r.trace.mark_failed());
+        with_nearest(&id, |r| r.trace.mark_failed());
     }
 }
 

@@ -222,37 +222,6 @@ pub fn named_like_pii<T: NamedLikePii + ?Sized>(value: &T) -> DebugValue<&T> {
     tracing::field::debug(value)
 }
 
-// The macros below are plain expressions, not blocks: the values they borrow (`?vec![1]`) are
-// temporaries that must live until the span that records them is built, as with `tracing`'s own
-// macros. The traits they call must be in scope: `use ::obs::__private::recording::*;`.
-
-/// The span field value of an expression, chosen at compile time (see the module docs).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __obs_value {
-    ($value:expr) => {
-        $crate::__private::field_value((&&&&$crate::__private::Arg(&$value)).obs_value())
-    };
-}
-
-/// `%value`, with the PII rule.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __obs_display {
-    ($value:expr) => {
-        $crate::__private::field_value((&&&&&$crate::__private::Arg(&$value)).obs_display())
-    };
-}
-
-/// `?value`, with the PII rule.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __obs_debug {
-    ($value:expr) => {
-        $crate::__private::field_value((&&&&&$crate::__private::Arg(&$value)).obs_debug())
-    };
-}
-
 /// The recording traits, imported without names (`use …::recording::*;`) where the macros
 /// above are used.
 #[doc(hidden)]
@@ -261,7 +230,7 @@ pub mod recording {
         RecordDebug as _, RecordDebugOnly as _, RecordDisplay as _, RecordOpaque as _,
         RecordPii as _, RecordPiiSigil as _, RecordPrimitive as _,
     };
-    pub use crate::outcome::{ErrorOfAny as _, ErrorOfHttp as _};
+    pub use crate::observe::outcome::{ErrorOfAny as _, ErrorOfHttp as _};
 }
 
 #[cfg(test)]

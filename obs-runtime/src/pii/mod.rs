@@ -1,4 +1,6 @@
-//! Types and rules that keep personal data out of telemetry at compile time.
+//! Personal data: the types and rules that keep it out of telemetry at compile time (here),
+//! the masks of `#[derive(Redact)]` types ([`redact`]), and the scrubber, the last line of
+//! defence on every sink at run time ([`scrub`]). Uses nothing of the crate.
 //!
 //! - [`Secret<T>`] wraps a value so that it can be passed around but never printed: its
 //!   `Debug` and `Display` say `[REDACTED]`.
@@ -19,6 +21,9 @@
 //! assert_eq!(format!("{password:?} {password}"), "[REDACTED] [REDACTED]");
 //! assert_eq!(password.expose(), "hunter2");
 //! ```
+
+pub mod redact;
+pub mod scrub;
 
 use std::fmt;
 

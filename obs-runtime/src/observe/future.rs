@@ -1,6 +1,6 @@
 //! The future of an observed `async fn`, `fn -> impl Future` or `#[async_trait]` method.
 
-use crate::call::Call;
+use crate::observe::call::Call;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};

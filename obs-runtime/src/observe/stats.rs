@@ -9,9 +9,23 @@
 //! No metrics crate offers striped, pre-labelled counters and histograms whose buckets can be read
 //! back; `metrics` handles are one shared atomic per series. That is why this is written here.
 
-use crate::outcome::Outcome;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use super::outcome::Outcome;
+use crate::hotpath::striped::thread_index;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, Ordering::Relaxed};
+
+/// Whether call statistics are collected (see `crate::metrics::enable`).
+static COLLECTING: AtomicBool = AtomicBool::new(false);
+
+/// Starts or stops collecting call statistics.
+pub(crate) fn set_collecting(on: bool) {
+    COLLECTING.store(on, Ordering::Release);
+}
+
+/// Whether call statistics are collected: one relaxed load.
+#[inline]
+pub(crate) fn is_collecting() -> bool {
+    COLLECTING.load(Relaxed)
+}
 
 /// Upper bounds, in nanoseconds, of the latency buckets. They extend OpenTelemetry's recommended
 /// HTTP duration buckets (5 ms … 10 s) down to 1 µs, since observed functions are often fast.
@@ -102,25 +116,6 @@ pub(crate) struct Stats {
     pub(crate) golden: Option<crate::golden::GoldenCounters>,
 }
 
-static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static THREAD_INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-#[inline]
-fn thread_index() -> usize {
-    THREAD_INDEX.with(|cell| {
-        let index = cell.get();
-        if index != usize::MAX {
-            return index;
-        }
-        let index = NEXT_THREAD.fetch_add(1, Relaxed);
-        cell.set(index);
-        index
-    })
-}
-
 fn stripe_count() -> usize {
     let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
     cores.clamp(2, 16).next_power_of_two()
@@ -194,57 +189,9 @@ impl Totals {
     }
 }
 
-/// A counter split over cache lines, one per group of threads: adding never contends with
-/// other threads; reading sums the cells. Values wrap, so that a count added on one thread and
-/// subtracted on another still sums right.
-#[derive(Debug)]
-pub(crate) struct Striped {
-    cells: [Padded; 16],
-}
-
-#[derive(Debug)]
-#[repr(align(128))]
-struct Padded(AtomicU64);
-
-impl Striped {
-    pub(crate) const fn new() -> Self {
-        Striped { cells: [const { Padded(AtomicU64::new(0)) }; 16] }
-    }
-
-    #[inline]
-    pub(crate) fn add(&self, n: u64) {
-        self.cells[thread_index() & 15].0.fetch_add(n, Relaxed);
-    }
-
-    #[inline]
-    pub(crate) fn sub(&self, n: u64) {
-        self.cells[thread_index() & 15].0.fetch_sub(n, Relaxed);
-    }
-
-    pub(crate) fn get(&self) -> u64 {
-        self.cells.iter().fold(0u64, |total, cell| total.wrapping_add(cell.0.load(Relaxed)))
-    }
-}
-
-impl Default for Striped {
-    fn default() -> Self {
-        Striped::new()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn striped_counts_add_up_across_threads() {
-        let counter = Striped::new();
-        std::thread::scope(|s| {
-            s.spawn(|| (0..1000).for_each(|_| counter.add(1)));
-            s.spawn(|| (0..400).for_each(|_| counter.sub(1)));
-        });
-        assert_eq!(counter.get(), 600);
-    }
 
     #[test]
     fn bounds_are_inclusive_upper_limits() {

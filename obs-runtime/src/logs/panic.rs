@@ -14,7 +14,7 @@ pub(crate) fn install() {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "Box<dyn Any>".to_owned());
         let location = info.location().map(|l| l.to_string()).unwrap_or_default();
-        crate::context::mark_trace_failed();
+        crate::trace::context::mark_trace_failed();
         tracing::error!(target: "panic", { "panic.location" = %location }, "panicked: {message}");
         previous(info);
     }));

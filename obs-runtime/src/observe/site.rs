@@ -1,7 +1,7 @@
 //! A callsite: one `static` per `#[observe]`d function, made by the generated code.
 
+use super::stats::Stats;
 use crate::golden::Operation;
-use crate::stats::Stats;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use tracing::callsite::{Callsite, Identifier};
@@ -149,6 +149,20 @@ impl Site {
                 traced
             }
         }
+    }
+}
+
+impl crate::trace::native::SpanSite for Site {
+    fn span_name(&self) -> &'static str {
+        self.name
+    }
+
+    fn metadata(&'static self) -> &'static Metadata<'static> {
+        Site::metadata(self)
+    }
+
+    fn is_traced(&'static self, filter: impl FnOnce(&'static Metadata<'static>) -> bool) -> bool {
+        Site::is_traced(self, filter)
     }
 }
 

@@ -1,7 +1,8 @@
-//! OTLP exporters from `opentelemetry-otlp`: HTTP/protobuf, or gRPC with the `grpc` feature.
+//! The OTLP exporters of `opentelemetry-otlp` for spans and logs, built from the configuration:
+//! HTTP/protobuf, or gRPC with the `grpc` feature.
 
-use crate::config::{OtlpConfig, Protocol};
-use crate::error::InitError;
+use super::config::{OtlpConfig, Protocol};
+use super::error::InitError;
 use crate::trace::export::{Exporter, SpanSink};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
@@ -69,7 +70,7 @@ fn http_client(otlp: &OtlpConfig) -> Result<reqwest::blocking::Client, InitError
 #[cfg(feature = "grpc")]
 mod grpc {
     use super::*;
-    use crate::scrub::Scrubbed;
+    use crate::pii::scrub::Scrubbed;
     use opentelemetry_sdk::trace::SpanData;
     use std::time::Duration;
 

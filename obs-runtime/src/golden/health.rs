@@ -39,7 +39,7 @@ where
     let check: CheckFn = Arc::new(move || {
         let future = check();
         Box::pin(async move {
-            future.await.map_err(|e| crate::scrub::scrub(&e.to_string()).into_owned())
+            future.await.map_err(|e| crate::pii::scrub::scrub(&e.to_string()).into_owned())
         })
     });
     let mut checks = CHECKS.lock().unwrap_or_else(PoisonError::into_inner);

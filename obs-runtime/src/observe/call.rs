@@ -1,18 +1,14 @@
 //! One observed call in progress: the guard the generated code holds while the body runs.
 
-use crate::outcome::{Outcome, Verdict};
-use crate::site::Site;
-use crate::stats::Stats;
+use super::outcome::{Outcome, Verdict};
+use super::site::Site;
+use super::stats::{self, Stats};
+use crate::hotpath::clock;
+use crate::names::{ERROR_TYPE, STATUS_CODE, STATUS_DESCRIPTION};
 use crate::trace::{current, native};
-use crate::{clock, metrics};
 use std::cell::Cell;
 use std::fmt;
 use tracing::Span;
-
-/// Span fields the generated code declares (empty) so that the outcome can be recorded.
-pub(crate) const STATUS_CODE: &str = "otel.status_code";
-pub(crate) const STATUS_DESCRIPTION: &str = "otel.status_description";
-pub(crate) const ERROR_TYPE: &str = "error.type";
 
 /// How an observed call is traced.
 enum Traced {
@@ -54,7 +50,7 @@ pub enum Mode {
 pub fn mode(level: tracing::Level) -> Mode {
     if native::is_on() {
         Mode::Native
-    } else if metrics::is_collecting() || tracing::level_enabled!(level) {
+    } else if stats::is_collecting() || tracing::level_enabled!(level) {
         Mode::Tracing
     } else {
         Mode::Off
@@ -88,7 +84,7 @@ impl Call {
 
     #[inline]
     fn new(site: &'static Site, traced: Traced, start: u64) -> Call {
-        let stats = metrics::is_collecting().then(|| site.stats());
+        let stats = stats::is_collecting().then(|| site.stats());
         if let Some(stats) = stats {
             stats.start();
         }
@@ -186,7 +182,7 @@ impl Call {
 #[cold]
 fn golden_outcome(golden: &crate::golden::GoldenCounters, verdict: Verdict, business_event: bool) {
     match verdict.outcome {
-        Outcome::Ok if business_event => golden.succeeded(),
+        Outcome::Ok if business_event => golden.business_event(),
         Outcome::Error | Outcome::Panic => golden.failed(verdict.error_type.unwrap_or("error")),
         _ => {}
     }

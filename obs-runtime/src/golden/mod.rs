@@ -15,11 +15,15 @@
 //! | saturation | `obs_operation_active` (gauge), plus the process gauges | `operation`, `kind` |
 //! | business | `obs_business_events_total` (counter, on success) | `operation`, `event` |
 //!
+//! Business checks (`GET /health`) are in [`health`].
+//!
 //! ```
 //! for op in obs_runtime::golden::operations() {
 //!     println!("{} ({}) objective: {:?}", op.name, op.kind, op.objective);
 //! }
 //! ```
+
+pub mod health;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -93,7 +97,7 @@ impl GoldenCounters {
         }
     }
 
-    pub(crate) fn succeeded(&self) {
+    pub(crate) fn business_event(&self) {
         self.business_events.fetch_add(1, Ordering::Relaxed);
     }
 

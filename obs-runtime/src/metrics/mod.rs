@@ -1,0 +1,32 @@
+//! The metrics of `#[observe]`d functions: collection, the bridge into the `metrics` facade, and
+//! snapshots.
+//!
+//! Calls are counted into per-callsite counters (see `stats.rs`) rather than through `metrics`
+//! handles on every call: that keeps the hot path at two clock reads and a few uncontended
+//! atomic additions. [`flush`] forwards what changed since the last flush to whichever `metrics`
+//! recorder is current (global or thread-local), so a recorder installed at any time receives
+//! every function's series: there are no handles that were resolved too early and stay dead.
+//!
+//! Series (names in [`crate::names`]):
+//! - `function_calls_total{function, module, result}`: counter, `result` ∈ `ok|error|panic|cancelled`;
+//! - `function_calls_duration_seconds{function, module}`: histogram, buckets [`DURATION_BUCKETS`];
+//! - `function_calls_concurrent{function, module}`: gauge of calls in flight.
+//!
+//! ```
+//! obs_runtime::metrics::enable();
+//! assert!(obs_runtime::metrics::is_collecting());
+//! obs_runtime::metrics::flush(); // into the current `metrics` recorder
+//! for f in obs_runtime::metrics::snapshot() {
+//!     println!("{}::{} {} calls", f.module, f.function, f.total_calls());
+//! }
+//! ```
+
+mod bridge;
+pub(crate) mod process;
+pub(crate) mod prometheus;
+mod snapshot;
+
+pub use crate::observe::stats::DURATION_BUCKETS;
+pub use bridge::{disable, enable, flush, is_collecting, spawn_flusher};
+pub use prometheus::HTTP_DURATION_BUCKETS;
+pub use snapshot::{FunctionMetrics, function, snapshot};

@@ -1,0 +1,23 @@
+//! The OpenTelemetry resource every span and log record carries: `service.name`,
+//! `service.version`, `deployment.environment.name`, further attributes, and the SDK's own.
+
+use super::config::Config;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::Resource;
+
+pub(super) fn resource(config: &Config) -> Resource {
+    let mut attributes = vec![KeyValue::new("service.name", config.service_name.clone())];
+    if let Some(version) = &config.service_version {
+        attributes.push(KeyValue::new("service.version", version.clone()));
+    }
+    if let Some(environment) = &config.environment {
+        attributes.push(KeyValue::new("deployment.environment.name", environment.clone()));
+    }
+    attributes.extend(
+        config.resource_attributes.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+    );
+    Resource::builder_empty()
+        .with_detector(Box::new(opentelemetry_sdk::resource::TelemetryResourceDetector))
+        .with_attributes(attributes)
+        .build()
+}
