@@ -8,7 +8,7 @@
 //!
 //! [`Call`]: ../obs_runtime/__private/struct.Call.html
 
-use crate::attr::{FieldArg, GoldenArgs, Level, ObserveArgs, Sigil};
+use crate::attr::{FieldArg, GoldenArgs, Kind, Level, ObserveArgs, Sigil};
 use crate::item::ObservedFn;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -236,7 +236,7 @@ fn operation_declaration(
     private: &TokenStream,
 ) -> TokenStream {
     let name = golden.operation.as_ref().map_or_else(|| function.to_owned(), LitStr::value);
-    let kind = golden.kind.as_deref().unwrap_or("server");
+    let kind = golden.kind.map_or("server", Kind::name);
     let objective = match &golden.objective {
         Some(o) => {
             let (success, percentile, window_days) = (o.success, o.percentile, o.window_days);
