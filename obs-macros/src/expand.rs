@@ -10,6 +10,7 @@
 
 use crate::attr::{FieldArg, GoldenArgs, Kind, Level, ObserveArgs, Sigil};
 use crate::item::ObservedFn;
+use crate::span::{located, parenthesized, respan};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -330,29 +331,6 @@ fn completion(
     }
 }
 
-/// One of our mixed-site locals, reported at `span` (a user's token) in diagnostics.
-fn located(local: &Ident, span: Span) -> Ident {
-    Ident::new(&local.to_string(), span.resolved_at(Span::mixed_site()))
-}
-
-/// `tokens` with every span set to `span`.
-pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = inner.into();
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
-}
-
 fn path_text(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
 }
@@ -470,12 +448,7 @@ fn recorded_values(
             None => quote!(#private::tracing::field::Empty),
             Some((sigil, expr)) => {
                 // In parentheses spanned at the key, so that diagnostics point at the key.
-                let mut group = proc_macro2::Group::new(
-                    proc_macro2::Delimiter::Parenthesis,
-                    expr.to_token_stream(),
-                );
-                group.set_span(*key_span);
-                let expr = group.to_token_stream();
+                let expr = parenthesized(expr, *key_span);
                 pii_checked(key, &expr, *key_span).unwrap_or_else(|| match sigil {
                     Sigil::Display => record("display", &expr, *key_span),
                     Sigil::Debug => record("debug", &expr, *key_span),

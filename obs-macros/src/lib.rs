@@ -5,6 +5,7 @@ mod expand;
 mod item;
 mod pii;
 mod redact;
+mod span;
 
 use proc_macro::TokenStream;
 

@@ -9,6 +9,7 @@
 //! `#[redact(crate = path)]`.
 
 use crate::pii;
+use crate::span::respan;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -318,7 +319,7 @@ fn debug_arm(variant: &Variant, type_name: &str, private: &TokenStream) -> Token
     let checks =
         variant.fields.iter().zip(&bindings).filter(|(f, _)| f.named_like_pii).map(|(f, b)| {
             let span = f.name.as_ref().map_or_else(Span::call_site, Ident::span);
-            let check = crate::expand::respan(quote!(#private::field_named_like_pii), span);
+            let check = respan(quote!(#private::field_named_like_pii), span);
             let value = Ident::new(&b.to_string(), span);
             quote_spanned!(span=> #check(#value);)
         });
