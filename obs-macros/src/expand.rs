@@ -106,23 +106,21 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         }
     };
     // The call starts on obs's own span path (its fields passed as values) or with a
-    // `tracing` span, as the runtime decides (see `obs_runtime::__private::mode`).
+    // `tracing` span, as the runtime decides (see `obs_runtime::__private::mode`), or not at all
+    // (`None`) when no metrics are collected and no subscriber listens at this level.
     let values = recorded.iter().map(|Recorded { value, .. }| value);
     let native_call =
         quote!(#private::Call::native(&#site, &[#(&#values as &dyn #tracing::Value),*]));
     let tracing_call = quote!(#private::Call::start(&#site, #span));
-    let declarations = quote! {
+    let start = quote! {
         #operation
         static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
-    };
-    let prelude = quote! {
-        #declarations
         let #call = match #private::mode(#level) {
-            #private::Mode::Native => #native_call,
-            #private::Mode::Tracing => #tracing_call,
-            #private::Mode::Off => #private::Call::start(&#site, #tracing::Span::none()),
+            #private::Mode::Native => ::core::option::Option::Some(#native_call),
+            #private::Mode::Tracing => ::core::option::Option::Some(#tracing_call),
+            #private::Mode::Off => ::core::option::Option::None,
         };
     };
 
@@ -165,22 +163,14 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     };
 
     let body_fn = Ident::new("obs_body", Span::mixed_site());
-    // When no metrics are collected and no subscriber listens at this level, the function runs
-    // its body directly: a cost of two loads per call. The body is written once either way; the
-    // call starts first because its span records the arguments the body then takes.
-    let checked_call = quote! {
-        #declarations
-        let #call = match #private::mode(#level) {
-            #private::Mode::Native => ::core::option::Option::Some(#native_call),
-            #private::Mode::Tracing => ::core::option::Option::Some(#tracing_call),
-            #private::Mode::Off => ::core::option::Option::None,
-        };
-    };
+    // A call not started runs the body directly: a cost of two loads per call. The body is
+    // written once either way; the call starts first because its span records the arguments
+    // the body then takes.
     let new_body = match shape {
         Shape::Sync => {
             let run = quote!(#private::run(#body_fn));
             quote! {
-                #checked_call
+                #start
                 let #body_fn = move || { #inference_hint #body };
                 let ::core::option::Option::Some(#call) = #call else {
                     return #run;
@@ -195,7 +185,7 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             }
         }
         Shape::AsyncFn => quote! {
-            #checked_call
+            #start
             let #body_fn = async move { #inference_hint #body };
             let ::core::option::Option::Some(#call) = #call else {
                 return #body_fn.await;
@@ -203,13 +193,16 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             #private::ObservedFuture::new(#call, #body_fn, #on_complete).await
         },
         // No fast path: the function must return one future type either way, and creating a
-        // future is not the nanosecond-scale hot path the fast path is for.
+        // future is not the nanosecond-scale hot path the fast path is for. A call not started
+        // starts with a disabled span.
         Shape::ReturnsFuture { boxed } => {
             let future = Ident::new("obs_future", Span::mixed_site());
             let observed = quote!(#private::ObservedFuture::new(#call, #future, #on_complete));
             let observed = if boxed { quote!(::std::boxed::Box::pin(#observed)) } else { observed };
             quote! {
-                #prelude
+                #start
+                let #call = #call
+                    .unwrap_or_else(|| #private::Call::start(&#site, #tracing::Span::none()));
                 let #future = {
                     let #entered = #call.enter();
                     #[allow(clippy::redundant_closure_call)]
@@ -284,19 +277,16 @@ fn completion(
     ret: &Ident,
 ) -> TokenStream {
     // A predicate with the wrong signature is reported at the predicate.
+    let predicate = |path: &syn::Path, verdict: &str| {
+        let verdict = Ident::new(verdict, Span::call_site());
+        let text = path_text(path);
+        let ret = located(ret, path.span());
+        let call = quote_spanned!(path.span()=> #path(#ret));
+        quote!(#private::Verdict::#verdict(#call, #text))
+    };
     let verdict = match (&args.error_if, &args.ok_if) {
-        (Some(path), _) => {
-            let text = path_text(path);
-            let ret = located(ret, path.span());
-            let call = quote_spanned!(path.span()=> #path(#ret));
-            quote!(#private::Verdict::error_if(#call, #text))
-        }
-        (_, Some(path)) => {
-            let text = path_text(path);
-            let ret = located(ret, path.span());
-            let call = quote_spanned!(path.span()=> #path(#ret));
-            quote!(#private::Verdict::ok_if(#call, #text))
-        }
+        (Some(path), _) => predicate(path, "error_if"),
+        (_, Some(path)) => predicate(path, "ok_if"),
         _ => quote!(#private::verdict!(#ret)),
     };
     let err = args.err.map(|span| {
@@ -499,19 +489,38 @@ fn returns_future(output: &ReturnType) -> Option<bool> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
-    match &**ty {
-        Type::ImplTrait(imp) => has_future_bound(imp.bounds.iter()).then_some(false),
+    let (boxed, mut bounds) = trait_bounds(ty)?;
+    bounds.any(|bound| future_trait(bound).is_some()).then_some(boxed)
+}
+
+/// `T` of `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> …>>`.
+fn future_output(ty: &Type) -> Option<&Type> {
+    let (_, mut bounds) = trait_bounds(ty)?;
+    bounds.find_map(|bound| {
+        let PathArguments::AngleBracketed(args) = &future_trait(bound)?.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
+}
+
+/// The bounds of `impl Bounds` (`boxed = false`) or `Pin<Box<dyn Bounds>>` (`boxed = true`).
+fn trait_bounds(ty: &Type) -> Option<(bool, syn::punctuated::Iter<'_, TypeParamBound>)> {
+    match ty {
+        Type::ImplTrait(imp) => Some((false, imp.bounds.iter())),
         Type::Path(path) => {
             let pin = path.path.segments.last().filter(|s| s.ident == "Pin")?;
-            let boxed = single_type_argument(&pin.arguments)?;
-            let Type::Path(boxed) = boxed else {
+            let Type::Path(boxed) = single_type_argument(&pin.arguments)? else {
                 return None;
             };
             let boxed = boxed.path.segments.last().filter(|s| s.ident == "Box")?;
             let Type::TraitObject(object) = single_type_argument(&boxed.arguments)? else {
                 return None;
             };
-            has_future_bound(object.bounds.iter()).then_some(true)
+            Some((true, object.bounds.iter()))
         }
         _ => None,
     }
@@ -527,38 +536,12 @@ fn single_type_argument(arguments: &PathArguments) -> Option<&Type> {
     })
 }
 
-/// `T` of `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> …>>`.
-fn future_output(ty: &Type) -> Option<&Type> {
-    let bounds: Vec<&TypeParamBound> = match ty {
-        Type::ImplTrait(imp) => imp.bounds.iter().collect(),
-        Type::Path(path) => {
-            let pin = path.path.segments.last()?;
-            let Type::Path(boxed) = single_type_argument(&pin.arguments)? else { return None };
-            let Type::TraitObject(object) =
-                single_type_argument(&boxed.path.segments.last()?.arguments)?
-            else {
-                return None;
-            };
-            object.bounds.iter().collect()
-        }
-        _ => return None,
+/// The `Future<…>` segment of a `…::Future<…>` bound.
+fn future_trait(bound: &TypeParamBound) -> Option<&syn::PathSegment> {
+    let TypeParamBound::Trait(t) = bound else {
+        return None;
     };
-    bounds.into_iter().find_map(|bound| {
-        let TypeParamBound::Trait(t) = bound else { return None };
-        let future = t.path.segments.last().filter(|s| s.ident == "Future")?;
-        let PathArguments::AngleBracketed(args) = &future.arguments else { return None };
-        args.args.iter().find_map(|arg| match arg {
-            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
-            _ => None,
-        })
-    })
-}
-
-fn has_future_bound<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> bool {
-    bounds.any(|bound| match bound {
-        TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
-        _ => false,
-    })
+    t.path.segments.last().filter(|s| s.ident == "Future")
 }
 
 /// The return type as a `let` annotation: `impl Trait` (not allowed in `let`) becomes `_`.

@@ -356,38 +356,28 @@ fn serialize_arm(
     let names = kept
         .iter()
         .map(|(f, _)| f.name.as_ref().map(|n| n.unraw().to_string()).unwrap_or_default());
-    let body = match (&variant.ident, variant.style) {
-        (None, Style::Named) => quote!({
-            let mut s = serializer.serialize_struct(#type_name, #len)?;
+    let variant_name = variant.ident.as_ref().map(|v| v.unraw().to_string());
+    // How serde is told of the value: a struct or a tuple, of a struct or an enum's variant.
+    let begin = match (&variant_name, variant.style) {
+        (None, Style::Named) => quote!(serialize_struct(#type_name, #len)),
+        (None, Style::Tuple) => quote!(serialize_tuple_struct(#type_name, #len)),
+        (None, Style::Unit) => quote!(serialize_unit_struct(#type_name)),
+        (Some(v), Style::Named) => quote!(serialize_struct_variant(#type_name, #index, #v, #len)),
+        (Some(v), Style::Tuple) => quote!(serialize_tuple_variant(#type_name, #index, #v, #len)),
+        (Some(v), Style::Unit) => quote!(serialize_unit_variant(#type_name, #index, #v)),
+    };
+    let body = match variant.style {
+        Style::Named => quote!({
+            let mut s = serializer.#begin?;
             #(s.serialize_field(#names, #values)?;)*
             s.end()
         }),
-        (None, Style::Tuple) => quote!({
-            let mut s = serializer.serialize_tuple_struct(#type_name, #len)?;
+        Style::Tuple => quote!({
+            let mut s = serializer.#begin?;
             #(s.serialize_field(#values)?;)*
             s.end()
         }),
-        (None, Style::Unit) => quote!(serializer.serialize_unit_struct(#type_name)),
-        (Some(v), Style::Named) => {
-            let v = v.unraw().to_string();
-            quote!({
-                let mut s = serializer.serialize_struct_variant(#type_name, #index, #v, #len)?;
-                #(s.serialize_field(#names, #values)?;)*
-                s.end()
-            })
-        }
-        (Some(v), Style::Tuple) => {
-            let v = v.unraw().to_string();
-            quote!({
-                let mut s = serializer.serialize_tuple_variant(#type_name, #index, #v, #len)?;
-                #(s.serialize_field(#values)?;)*
-                s.end()
-            })
-        }
-        (Some(v), Style::Unit) => {
-            let v = v.unraw().to_string();
-            quote!(serializer.serialize_unit_variant(#type_name, #index, #v))
-        }
+        Style::Unit => quote!(serializer.#begin),
     };
     quote!(#[allow(unused_variables)] #pattern => #body,)
 }
