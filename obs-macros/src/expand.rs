@@ -8,8 +8,9 @@
 //!
 //! [`Call`]: ../obs_runtime/__private/struct.Call.html
 
-use crate::attr::{FieldArg, GoldenArgs, Level, ObserveArgs, Sigil};
+use crate::attr::{FieldArg, GoldenArgs, Kind, Level, ObserveArgs, Sigil};
 use crate::item::ObservedFn;
+use crate::span::{located, parenthesized, respan};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -105,23 +106,21 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
         }
     };
     // The call starts on obs's own span path (its fields passed as values) or with a
-    // `tracing` span, as the runtime decides (see `obs_runtime::__private::mode`).
+    // `tracing` span, as the runtime decides (see `obs_runtime::__private::mode`), or not at all
+    // (`None`) when no metrics are collected and no subscriber listens at this level.
     let values = recorded.iter().map(|Recorded { value, .. }| value);
     let native_call =
         quote!(#private::Call::native(&#site, &[#(&#values as &dyn #tracing::Value),*]));
     let tracing_call = quote!(#private::Call::start(&#site, #span));
-    let declarations = quote! {
+    let start = quote! {
         #operation
         static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
-    };
-    let prelude = quote! {
-        #declarations
         let #call = match #private::mode(#level) {
-            #private::Mode::Native => #native_call,
-            #private::Mode::Tracing => #tracing_call,
-            #private::Mode::Off => #private::Call::start(&#site, #tracing::Span::none()),
+            #private::Mode::Native => ::core::option::Option::Some(#native_call),
+            #private::Mode::Tracing => ::core::option::Option::Some(#tracing_call),
+            #private::Mode::Off => ::core::option::Option::None,
         };
     };
 
@@ -164,22 +163,14 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     };
 
     let body_fn = Ident::new("obs_body", Span::mixed_site());
-    // When no metrics are collected and no subscriber listens at this level, the function runs
-    // its body directly: a cost of two loads per call. The body is written once either way; the
-    // call starts first because its span records the arguments the body then takes.
-    let checked_call = quote! {
-        #declarations
-        let #call = match #private::mode(#level) {
-            #private::Mode::Native => ::core::option::Option::Some(#native_call),
-            #private::Mode::Tracing => ::core::option::Option::Some(#tracing_call),
-            #private::Mode::Off => ::core::option::Option::None,
-        };
-    };
+    // A call not started runs the body directly: a cost of two loads per call. The body is
+    // written once either way; the call starts first because its span records the arguments
+    // the body then takes.
     let new_body = match shape {
         Shape::Sync => {
             let run = quote!(#private::run(#body_fn));
             quote! {
-                #checked_call
+                #start
                 let #body_fn = move || { #inference_hint #body };
                 let ::core::option::Option::Some(#call) = #call else {
                     return #run;
@@ -194,7 +185,7 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             }
         }
         Shape::AsyncFn => quote! {
-            #checked_call
+            #start
             let #body_fn = async move { #inference_hint #body };
             let ::core::option::Option::Some(#call) = #call else {
                 return #body_fn.await;
@@ -202,13 +193,16 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
             #private::ObservedFuture::new(#call, #body_fn, #on_complete).await
         },
         // No fast path: the function must return one future type either way, and creating a
-        // future is not the nanosecond-scale hot path the fast path is for.
+        // future is not the nanosecond-scale hot path the fast path is for. A call not started
+        // starts with a disabled span.
         Shape::ReturnsFuture { boxed } => {
             let future = Ident::new("obs_future", Span::mixed_site());
             let observed = quote!(#private::ObservedFuture::new(#call, #future, #on_complete));
             let observed = if boxed { quote!(::std::boxed::Box::pin(#observed)) } else { observed };
             quote! {
-                #prelude
+                #start
+                let #call = #call
+                    .unwrap_or_else(|| #private::Call::start(&#site, #tracing::Span::none()));
                 let #future = {
                     let #entered = #call.enter();
                     #[allow(clippy::redundant_closure_call)]
@@ -236,7 +230,7 @@ fn operation_declaration(
     private: &TokenStream,
 ) -> TokenStream {
     let name = golden.operation.as_ref().map_or_else(|| function.to_owned(), LitStr::value);
-    let kind = golden.kind.as_deref().unwrap_or("server");
+    let kind = golden.kind.map_or("server", Kind::name);
     let objective = match &golden.objective {
         Some(o) => {
             let (success, percentile, window_days) = (o.success, o.percentile, o.window_days);
@@ -283,19 +277,16 @@ fn completion(
     ret: &Ident,
 ) -> TokenStream {
     // A predicate with the wrong signature is reported at the predicate.
+    let predicate = |path: &syn::Path, verdict: &str| {
+        let verdict = Ident::new(verdict, Span::call_site());
+        let text = path_text(path);
+        let ret = located(ret, path.span());
+        let call = quote_spanned!(path.span()=> #path(#ret));
+        quote!(#private::Verdict::#verdict(#call, #text))
+    };
     let verdict = match (&args.error_if, &args.ok_if) {
-        (Some(path), _) => {
-            let text = path_text(path);
-            let ret = located(ret, path.span());
-            let call = quote_spanned!(path.span()=> #path(#ret));
-            quote!(#private::Verdict::error_if(#call, #text))
-        }
-        (_, Some(path)) => {
-            let text = path_text(path);
-            let ret = located(ret, path.span());
-            let call = quote_spanned!(path.span()=> #path(#ret));
-            quote!(#private::Verdict::ok_if(#call, #text))
-        }
+        (Some(path), _) => predicate(path, "error_if"),
+        (_, Some(path)) => predicate(path, "ok_if"),
         _ => quote!(#private::verdict!(#ret)),
     };
     let err = args.err.map(|span| {
@@ -328,29 +319,6 @@ fn completion(
         #ret_event
         #call.complete(#verdict);
     }
-}
-
-/// One of our mixed-site locals, reported at `span` (a user's token) in diagnostics.
-fn located(local: &Ident, span: Span) -> Ident {
-    Ident::new(&local.to_string(), span.resolved_at(Span::mixed_site()))
-}
-
-/// `tokens` with every span set to `span`.
-pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = inner.into();
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 fn path_text(path: &syn::Path) -> String {
@@ -470,12 +438,7 @@ fn recorded_values(
             None => quote!(#private::tracing::field::Empty),
             Some((sigil, expr)) => {
                 // In parentheses spanned at the key, so that diagnostics point at the key.
-                let mut group = proc_macro2::Group::new(
-                    proc_macro2::Delimiter::Parenthesis,
-                    expr.to_token_stream(),
-                );
-                group.set_span(*key_span);
-                let expr = group.to_token_stream();
+                let expr = parenthesized(expr, *key_span);
                 pii_checked(key, &expr, *key_span).unwrap_or_else(|| match sigil {
                     Sigil::Display => record("display", &expr, *key_span),
                     Sigil::Debug => record("debug", &expr, *key_span),
@@ -526,19 +489,38 @@ fn returns_future(output: &ReturnType) -> Option<bool> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
-    match &**ty {
-        Type::ImplTrait(imp) => has_future_bound(imp.bounds.iter()).then_some(false),
+    let (boxed, mut bounds) = trait_bounds(ty)?;
+    bounds.any(|bound| future_trait(bound).is_some()).then_some(boxed)
+}
+
+/// `T` of `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> …>>`.
+fn future_output(ty: &Type) -> Option<&Type> {
+    let (_, mut bounds) = trait_bounds(ty)?;
+    bounds.find_map(|bound| {
+        let PathArguments::AngleBracketed(args) = &future_trait(bound)?.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
+}
+
+/// The bounds of `impl Bounds` (`boxed = false`) or `Pin<Box<dyn Bounds>>` (`boxed = true`).
+fn trait_bounds(ty: &Type) -> Option<(bool, syn::punctuated::Iter<'_, TypeParamBound>)> {
+    match ty {
+        Type::ImplTrait(imp) => Some((false, imp.bounds.iter())),
         Type::Path(path) => {
             let pin = path.path.segments.last().filter(|s| s.ident == "Pin")?;
-            let boxed = single_type_argument(&pin.arguments)?;
-            let Type::Path(boxed) = boxed else {
+            let Type::Path(boxed) = single_type_argument(&pin.arguments)? else {
                 return None;
             };
             let boxed = boxed.path.segments.last().filter(|s| s.ident == "Box")?;
             let Type::TraitObject(object) = single_type_argument(&boxed.arguments)? else {
                 return None;
             };
-            has_future_bound(object.bounds.iter()).then_some(true)
+            Some((true, object.bounds.iter()))
         }
         _ => None,
     }
@@ -554,38 +536,12 @@ fn single_type_argument(arguments: &PathArguments) -> Option<&Type> {
     })
 }
 
-/// `T` of `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> …>>`.
-fn future_output(ty: &Type) -> Option<&Type> {
-    let bounds: Vec<&TypeParamBound> = match ty {
-        Type::ImplTrait(imp) => imp.bounds.iter().collect(),
-        Type::Path(path) => {
-            let pin = path.path.segments.last()?;
-            let Type::Path(boxed) = single_type_argument(&pin.arguments)? else { return None };
-            let Type::TraitObject(object) =
-                single_type_argument(&boxed.path.segments.last()?.arguments)?
-            else {
-                return None;
-            };
-            object.bounds.iter().collect()
-        }
-        _ => return None,
+/// The `Future<…>` segment of a `…::Future<…>` bound.
+fn future_trait(bound: &TypeParamBound) -> Option<&syn::PathSegment> {
+    let TypeParamBound::Trait(t) = bound else {
+        return None;
     };
-    bounds.into_iter().find_map(|bound| {
-        let TypeParamBound::Trait(t) = bound else { return None };
-        let future = t.path.segments.last().filter(|s| s.ident == "Future")?;
-        let PathArguments::AngleBracketed(args) = &future.arguments else { return None };
-        args.args.iter().find_map(|arg| match arg {
-            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
-            _ => None,
-        })
-    })
-}
-
-fn has_future_bound<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> bool {
-    bounds.any(|bound| match bound {
-        TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
-        _ => false,
-    })
+    t.path.segments.last().filter(|s| s.ident == "Future")
 }
 
 /// The return type as a `let` annotation: `impl Trait` (not allowed in `let`) becomes `_`.

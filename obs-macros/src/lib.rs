@@ -5,6 +5,7 @@ mod expand;
 mod item;
 mod pii;
 mod redact;
+mod span;
 
 use proc_macro::TokenStream;
 
@@ -46,37 +47,78 @@ use proc_macro::TokenStream;
 /// #[obs::observe(name = "checkout")]
 /// fn pay() {}
 /// ```
-/// `level = debug` (or `"debug"`, `Level::DEBUG`) and `target = "…"` set the span's level and
-/// target:
+/// `level = debug` sets the span's level: `trace`, `debug`, `info` (the default), `warn` or
+/// `error`, as a name, a string (`"debug"`) or a path (`Level::DEBUG`):
 /// ```
-/// #[obs::observe(level = debug, target = "shop::db")]
+/// #[obs::observe(level = debug)]
 /// fn query() {}
 /// ```
-/// `skip(a, b)` leaves arguments out of the span, `skip_all` leaves all of them out:
+/// `target = "…"` sets the span's target (default: the module path):
+/// ```
+/// #[obs::observe(target = "shop::db")]
+/// fn query() {}
+/// ```
+/// `fields(…)` adds fields to the span, their values evaluated before the body runs (and only
+/// when the call is recorded): `key = expr` records a primitive as itself and anything else
+/// with `Debug`, `key = %expr` with `Display`, `key = ?expr` with `Debug`, and a bare `key`
+/// declares an empty field to record later. A key may be dotted (`shop.region`) or a string:
+/// ```
+/// #[obs::observe(fields(items = cart.len(), shop.region = %"eu", first = ?cart.first(), discount))]
+/// fn checkout(cart: Vec<u32>) {}
+/// ```
+/// `skip(a, b)` leaves those arguments out of the span:
 /// ```
 /// #[obs::observe(skip(payload))]
 /// fn upload(id: u32, payload: Vec<u8>) -> usize { payload.len() + id as usize }
+/// ```
+/// `skip_all` leaves all of them out:
+/// ```
 /// #[obs::observe(skip_all)]
 /// fn hash(data: &[u8]) -> usize { data.len() }
 /// ```
-/// `fields(key = expr, …)` adds fields (`%expr` with `Display`, `?expr` with `Debug`; a bare
-/// key declares an empty field to record later):
+/// `err`: when the function returns `Err(e)`, the `Display` of `e` becomes the span's
+/// `otel.status_description`, and an ERROR event is emitted:
 /// ```
-/// #[obs::observe(fields(items = cart.len(), shop.region = %"eu", discount))]
-/// fn checkout(cart: Vec<u32>) {}
-/// ```
-/// `err` records the `Display` of a returned error on the span (`otel.status_description`)
-/// and emits an ERROR event; `ret` emits an event with the return value:
-/// ```
-/// #[obs::observe(err, ret)]
+/// #[obs::observe(err)]
 /// fn parse(s: &str) -> Result<u32, std::num::ParseIntError> { s.parse() }
+/// # assert!(parse("x").is_err());
 /// ```
-/// `error_if = path` / `ok_if = path` decide the result from the return value with a
-/// `fn(&T) -> bool`:
+/// `ret` emits an event with the return value:
+/// ```
+/// #[obs::observe(ret)]
+/// fn total(prices: &[u32]) -> u32 { prices.iter().sum() }
+/// # assert_eq!(total(&[1, 2]), 3);
+/// ```
+/// `error_if = path` decides the `result` label from the return value with a `fn(&T) -> bool`,
+/// `T` being the return type: the call is an error when it returns `true`:
 /// ```
 /// fn is_none<T>(v: &Option<T>) -> bool { v.is_none() }
 /// #[obs::observe(error_if = is_none)]
 /// fn find(id: u32) -> Option<u32> { (id > 0).then_some(id) }
+/// # assert_eq!(find(0), None);
+/// ```
+/// `ok_if = path` is the converse: the call is an error unless the predicate returns `true`
+/// (one of `error_if` and `ok_if` at most):
+/// ```
+/// fn is_success(status: &u16) -> bool { *status < 500 }
+/// #[obs::observe(ok_if = is_success)]
+/// fn fetch(path: &str) -> u16 { if path.is_empty() { 503 } else { 200 } }
+/// # assert_eq!(fetch("/"), 200);
+/// ```
+/// `labels(key = "value", …)` adds constant labels (strings, booleans or integers) to the
+/// function's `function_calls_*` series. A key named like personal data or with one value per
+/// user, request or event (`user_id`), a key obs sets (`function`, `module`, `result`, `le`), and
+/// a value computed per call are compile errors:
+/// ```
+/// #[obs::observe(labels(tier = "gold", shard = 3))]
+/// fn charge(cents: u64) -> u64 { cents }
+/// ```
+/// `not_pii(name, …)` declares that an argument or a `fields(...)` key named like personal data
+/// (see obs's PII vocabulary) holds none: without it, recording such a value is a compile error
+/// unless its type redacts it:
+/// ```
+/// #[obs::observe(not_pii(email_count))]
+/// fn digest(email_count: usize) -> usize { email_count }
 /// ```
 /// `crate = path` names the `obs` crate when it is re-exported under another path:
 /// ```
@@ -111,12 +153,45 @@ pub fn observe(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Arguments
 ///
-/// Every argument of [`observe`], and:
-/// - `operation = "name"`: the `operation` label (default: the function's name);
-/// - `kind = "server" | "consumer" | "job" | "internal"` (default `server`);
-/// - `objective(success = 99.9, latency_ms = 250, percentile = 99, window_days = 30)`: the
-///   share of calls that must succeed and, optionally, a latency target at a percentile;
-/// - `business_event = "order_placed"`: counted in `obs_business_events_total` on each success.
+/// Every argument of [`observe`], with its PII rules, and the following ones. The operations
+/// they declare are gathered at link time: `obs::golden::operations()` lists them, called or not.
+///
+/// `operation = "name"` sets the `operation` label, a short identifier of letters, digits and
+/// `_-.:/` (default: the function's name):
+/// ```
+/// #[obs::golden_signals(operation = "orders.place")]
+/// fn place(id: u64) -> u64 { id }
+/// # let op = obs::golden::operations().iter().find(|op| op.function == "place").unwrap();
+/// # assert_eq!(op.name, "orders.place");
+/// ```
+/// `kind = "…"` says what kind of entry point it is: `server` (the default, a request handler),
+/// `consumer` (a queue consumer), `job` or `internal`:
+/// ```
+/// #[obs::golden_signals(kind = "job")]
+/// fn nightly_report() {}
+/// # let op = obs::golden::operations().iter().find(|op| op.function == "nightly_report").unwrap();
+/// # assert_eq!(op.kind, "job");
+/// ```
+/// `objective(success = …, latency_ms = …, percentile = …, window_days = …)` declares the
+/// service level objective: `success`, the percentage of calls that must succeed (above 0,
+/// below 100), and optionally `latency_ms`, a latency target at a `percentile` (default 99),
+/// over `window_days` (1 to 90, default 30):
+/// ```
+/// #[obs::golden_signals(objective(success = 99.5, latency_ms = 100, percentile = 95, window_days = 7))]
+/// fn search(terms: &str) -> Result<usize, String> { Ok(terms.len()) }
+/// # let op = obs::golden::operations().iter().find(|op| op.function == "search").unwrap();
+/// # let objective = op.objective.unwrap();
+/// # assert_eq!((objective.success_percent, objective.latency_ms), (99.5, Some(100)));
+/// # assert_eq!((objective.percentile, objective.window_days), (95.0, 7));
+/// ```
+/// `business_event = "name"`, a snake_case name, is counted in `obs_business_events_total` on
+/// each successful call:
+/// ```
+/// #[obs::golden_signals(business_event = "user_signed_up")]
+/// fn sign_up(id: u64) -> Result<u64, String> { Ok(id) }
+/// # let op = obs::golden::operations().iter().find(|op| op.function == "sign_up").unwrap();
+/// # assert_eq!(op.business_event, Some("user_signed_up"));
+/// ```
 ///
 /// # Series
 ///

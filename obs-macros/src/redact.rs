@@ -9,6 +9,7 @@
 //! `#[redact(crate = path)]`.
 
 use crate::pii;
+use crate::span::respan;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -318,7 +319,7 @@ fn debug_arm(variant: &Variant, type_name: &str, private: &TokenStream) -> Token
     let checks =
         variant.fields.iter().zip(&bindings).filter(|(f, _)| f.named_like_pii).map(|(f, b)| {
             let span = f.name.as_ref().map_or_else(Span::call_site, Ident::span);
-            let check = crate::expand::respan(quote!(#private::field_named_like_pii), span);
+            let check = respan(quote!(#private::field_named_like_pii), span);
             let value = Ident::new(&b.to_string(), span);
             quote_spanned!(span=> #check(#value);)
         });
@@ -355,38 +356,28 @@ fn serialize_arm(
     let names = kept
         .iter()
         .map(|(f, _)| f.name.as_ref().map(|n| n.unraw().to_string()).unwrap_or_default());
-    let body = match (&variant.ident, variant.style) {
-        (None, Style::Named) => quote!({
-            let mut s = serializer.serialize_struct(#type_name, #len)?;
+    let variant_name = variant.ident.as_ref().map(|v| v.unraw().to_string());
+    // How serde is told of the value: a struct or a tuple, of a struct or an enum's variant.
+    let begin = match (&variant_name, variant.style) {
+        (None, Style::Named) => quote!(serialize_struct(#type_name, #len)),
+        (None, Style::Tuple) => quote!(serialize_tuple_struct(#type_name, #len)),
+        (None, Style::Unit) => quote!(serialize_unit_struct(#type_name)),
+        (Some(v), Style::Named) => quote!(serialize_struct_variant(#type_name, #index, #v, #len)),
+        (Some(v), Style::Tuple) => quote!(serialize_tuple_variant(#type_name, #index, #v, #len)),
+        (Some(v), Style::Unit) => quote!(serialize_unit_variant(#type_name, #index, #v)),
+    };
+    let body = match variant.style {
+        Style::Named => quote!({
+            let mut s = serializer.#begin?;
             #(s.serialize_field(#names, #values)?;)*
             s.end()
         }),
-        (None, Style::Tuple) => quote!({
-            let mut s = serializer.serialize_tuple_struct(#type_name, #len)?;
+        Style::Tuple => quote!({
+            let mut s = serializer.#begin?;
             #(s.serialize_field(#values)?;)*
             s.end()
         }),
-        (None, Style::Unit) => quote!(serializer.serialize_unit_struct(#type_name)),
-        (Some(v), Style::Named) => {
-            let v = v.unraw().to_string();
-            quote!({
-                let mut s = serializer.serialize_struct_variant(#type_name, #index, #v, #len)?;
-                #(s.serialize_field(#names, #values)?;)*
-                s.end()
-            })
-        }
-        (Some(v), Style::Tuple) => {
-            let v = v.unraw().to_string();
-            quote!({
-                let mut s = serializer.serialize_tuple_variant(#type_name, #index, #v, #len)?;
-                #(s.serialize_field(#values)?;)*
-                s.end()
-            })
-        }
-        (Some(v), Style::Unit) => {
-            let v = v.unraw().to_string();
-            quote!(serializer.serialize_unit_variant(#type_name, #index, #v))
-        }
+        Style::Unit => quote!(serializer.#begin),
     };
     quote!(#[allow(unused_variables)] #pattern => #body,)
 }
