@@ -1,5 +1,7 @@
 //! HTTP instrumentation (the `http` feature): a tower/axum server layer, a reqwest client
-//! middleware, and W3C trace-context propagation between them.
+//! middleware, and W3C trace-context propagation between them. An entry point: it uses
+//! `crate::trace` (spans, request context), `crate::propagation` (the headers) and the
+//! `metrics` facade; nothing in the crate uses it.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -3,13 +3,16 @@
 //!
 //! ```json
 //! {"timestamp":"2026-11-24T12:00:00.123456Z","level":"INFO","msg":"order placed","target":"shop::orders",
-//!  "trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01",
+//!  "trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"03",
 //!  "request_id":"9f1c…","user_id":"u-1842","span":"shop::orders::place","order_id":42}
 //! ```
 //!
 //! `tracing_subscriber::fmt().json()` cannot write trace ids (they live in obs's span records),
 //! hence this layer. Lines go through `tracing-appender`'s non-blocking writer in lossy mode: a
-//! slow stdout drops lines (counted) instead of blocking the program.
+//! slow stdout drops lines (counted) instead of blocking the program. The same event, scrubbed
+//! once, becomes the OTLP log record when an endpoint is set. [`panic`] holds the panic hook.
+//!
+//! Uses `crate::trace` (the event's span and request context) and `crate::pii` (scrubbing).
 
 pub(crate) mod panic;
 

@@ -1,7 +1,9 @@
-//! The metrics of `#[observe]`d functions: collection, the bridge into the `metrics` facade, and
-//! snapshots.
+//! The metrics of `#[observe]`d functions: collection and the bridge into the `metrics` facade
+//! (`bridge.rs`), snapshots (`snapshot.rs`), obs's Prometheus endpoint (`prometheus.rs`) and the
+//! process gauges (`process.rs`). It reads the counters of `crate::observe` and
+//! `crate::golden`, from above; nothing below it uses it.
 //!
-//! Calls are counted into per-callsite counters (see `stats.rs`) rather than through `metrics`
+//! Calls are counted into per-callsite counters (see `observe/stats.rs`) rather than through `metrics`
 //! handles on every call: that keeps the hot path at two clock reads and a few uncontended
 //! atomic additions. [`flush`] forwards what changed since the last flush to whichever `metrics`
 //! recorder is current (global or thread-local), so a recorder installed at any time receives
