@@ -42,5 +42,5 @@ pub use observe::Outcome;
 pub use pii::{redact, scrub};
 pub use setup::{ConfigError, InitError, ShutdownError, Telemetry, TelemetryBuilder, config, init};
 #[cfg(feature = "tools")]
-pub use tools::{alerts, dashboards, traceview};
+pub use tools::{alerts, dashboards, report, traceview, why};
 pub use trace::{PipelineStats, context};

@@ -80,3 +80,8 @@ pub const ERROR_TYPE: &str = "error.type";
 pub const STATUS_CODE: &str = "otel.status_code";
 /// Span field: the span's status message.
 pub const STATUS_DESCRIPTION: &str = "otel.status_description";
+/// Span attribute: nanoseconds the span was being polled (an async observed function) or
+/// entered (a `tracing` span), as `tracing-opentelemetry` names it.
+pub const BUSY_NS: &str = "busy_ns";
+/// Span attribute: nanoseconds of the span's duration it was not busy: waiting.
+pub const IDLE_NS: &str = "idle_ns";

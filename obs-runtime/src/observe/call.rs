@@ -31,6 +31,9 @@ pub struct Call {
     stats: Option<&'static Stats>,
     start: u64,
     completed: Cell<bool>,
+    /// Nanoseconds spent in polls, for an async call on obs's own span path (`None` until
+    /// polled).
+    busy_ns: Cell<Option<u64>>,
 }
 
 /// Which span path observed calls take right now (see `trace::native`).
@@ -89,7 +92,14 @@ impl Call {
             stats.start();
         }
         let business_event = site.operation().is_some_and(|op| op.business_event.is_some());
-        Call { traced, business_event, stats, start, completed: Cell::new(false) }
+        Call {
+            traced,
+            business_event,
+            stats,
+            start,
+            completed: Cell::new(false),
+            busy_ns: Cell::new(None),
+        }
     }
 
     /// Enters the call's span on this thread until the guard is dropped.
@@ -100,6 +110,19 @@ impl Call {
             Traced::Tracing(span) => Entered { _tracing: Some(span.enter()), _native: None },
             Traced::Native(slot) => Entered { _tracing: None, _native: Some(current::enter(slot)) },
         }
+    }
+
+    /// Whether the call's span is obs's own (whose busy time the call measures itself; a
+    /// `tracing` span's is measured by obs's layer as it is entered and exited).
+    #[inline]
+    pub(crate) fn is_native(&self) -> bool {
+        matches!(self.traced, Traced::Native(_))
+    }
+
+    /// A poll of the call's future took `ns`.
+    #[inline]
+    pub(crate) fn polled(&self, ns: u64) {
+        self.busy_ns.set(Some(self.busy_ns.get().unwrap_or(0).saturating_add(ns)));
     }
 
     /// Records how the call ended.
@@ -140,6 +163,12 @@ impl Call {
             self.mark_failed(verdict);
         }
         if let Traced::Native(slot) = &self.traced {
+            if let Some(busy) = self.busy_ns.get()
+                && let Ok(mut record) = slot.record.try_borrow_mut()
+                && let Some(record) = record.as_mut()
+            {
+                record.busy_ns = Some(busy);
+            }
             native::end(slot, end);
         }
     }

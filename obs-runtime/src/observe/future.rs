@@ -1,6 +1,7 @@
 //! The future of an observed `async fn`, `fn -> impl Future` or `#[async_trait]` method.
 
-use crate::observe::call::Call;
+use super::call::Call;
+use crate::hotpath::clock;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -38,8 +39,17 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _entered = this.call.enter();
-        let output = ready!(this.future.poll(cx));
+        // obs's own spans: the poll's duration is busy time (two raw clock reads). A `tracing`
+        // span's is measured by obs's layer when it is entered and exited.
+        let started = this.call.is_native().then(clock::now);
+        let output = {
+            let _entered = this.call.enter();
+            this.future.poll(cx)
+        };
+        if let Some(started) = started {
+            this.call.polled(clock::delta_ns(started, clock::now()));
+        }
+        let output = ready!(output);
         if let Some(on_complete) = this.on_complete.take() {
             on_complete(this.call, &output);
         }

@@ -47,6 +47,9 @@ pub struct SpanView {
     pub span_id: String,
     /// Parent span id, when the parent is in this trace.
     pub parent_span_id: Option<String>,
+    /// The span names a parent that is not in the trace: the trace is incomplete (a service's
+    /// spans were not exported, or are in another file).
+    pub parent_missing: bool,
     /// `service.name` of the span's resource.
     pub service: String,
     /// Span name.
@@ -67,6 +70,14 @@ impl SpanView {
     /// Duration in milliseconds.
     pub fn duration_ms(&self) -> f64 {
         self.end_ns.saturating_sub(self.start_ns) as f64 / 1e6
+    }
+
+    /// The share of the span's duration it was busy (being polled or entered), when recorded
+    /// (`busy_ns`, as obs and `tracing-opentelemetry` record it).
+    pub fn busy_share(&self) -> Option<f64> {
+        let busy: u64 = self.attributes.get("busy_ns")?.parse().ok()?;
+        let duration = self.end_ns.saturating_sub(self.start_ns);
+        (duration > 0).then(|| busy.min(duration) as f64 / duration as f64)
     }
 }
 
@@ -114,7 +125,9 @@ pub fn parse(text: &str) -> Result<Vec<TraceView>, ReadError> {
             spans.sort_by_key(|s| (s.start_ns, std::cmp::Reverse(s.end_ns)));
             let ids: Vec<String> = spans.iter().map(|s| s.span_id.clone()).collect();
             for span in &mut spans {
-                span.parent_span_id = span.parent_span_id.take().filter(|p| ids.contains(p));
+                let parent = span.parent_span_id.take();
+                span.parent_missing = parent.as_ref().is_some_and(|p| !ids.contains(p));
+                span.parent_span_id = parent.filter(|p| ids.contains(p));
             }
             TraceView { trace_id, spans }
         })
@@ -146,6 +159,7 @@ fn collect(request: &Value, out: &mut Vec<SpanView>) {
                         .as_str()
                         .filter(|p| !p.is_empty())
                         .map(str::to_owned),
+                    parent_missing: false,
                     service: service.clone(),
                     name: span["name"].as_str().unwrap_or_default().to_owned(),
                     start_ns: nanos(&span["startTimeUnixNano"]),
@@ -212,7 +226,8 @@ impl TraceView {
         self.spans.iter().filter(|s| s.failed).max_by_key(|s| self.depth(s))
     }
 
-    fn children<'a>(&'a self, parent: &'a SpanView) -> impl Iterator<Item = &'a SpanView> {
+    /// The spans whose parent is `parent`.
+    pub fn children<'a>(&'a self, parent: &'a SpanView) -> impl Iterator<Item = &'a SpanView> {
         self.spans
             .iter()
             .filter(move |s| s.parent_span_id.as_deref() == Some(parent.span_id.as_str()))
@@ -257,16 +272,57 @@ impl TraceView {
         self.spans.iter().max_by_key(|s| self.self_time_ns(s))
     }
 
-    /// The critical path: from the longest root, each time the child that ends last (the one
-    /// its parent waited for).
+    /// Whether a span of the trace names a parent that is not in it.
+    pub fn is_incomplete(&self) -> bool {
+        self.spans.iter().any(|s| s.parent_missing)
+    }
+
+    /// The critical path: the spans that, one after the other, the trace's end waited for.
+    /// The standard walk: from the end of the longest root back through the child that
+    /// finished last before that point, then the child that finished before that one started,
+    /// and so on, recursively into each. In start order.
     pub fn critical_path(&self) -> Vec<&SpanView> {
-        let mut path = Vec::new();
-        let mut current = self.roots().max_by_key(|s| s.end_ns.saturating_sub(s.start_ns));
-        while let Some(span) = current {
-            path.push(span);
-            current = self.children(span).max_by_key(|c| c.end_ns);
+        self.critical_segments().into_iter().map(|segment| segment.span).collect()
+    }
+
+    /// The critical path with each span's own time on it (its time on the path not covered by
+    /// its children on the path), in start order.
+    pub fn critical_segments(&self) -> Vec<CriticalSegment<'_>> {
+        let mut out = Vec::new();
+        if let Some(root) = self.roots().max_by_key(|s| s.end_ns.saturating_sub(s.start_ns)) {
+            self.walk_critical(root, root.end_ns, &mut out);
         }
-        path
+        out.sort_by_key(|segment| (segment.span.start_ns, std::cmp::Reverse(segment.span.end_ns)));
+        out
+    }
+
+    /// `span`'s part of the critical path up to `until`, and its children's.
+    fn walk_critical<'a>(
+        &'a self,
+        span: &'a SpanView,
+        until: u64,
+        out: &mut Vec<CriticalSegment<'a>>,
+    ) {
+        let end = span.end_ns.min(until);
+        let mut cursor = end;
+        let mut covered = 0;
+        // A child is clamped to its parent: one that outlives it (fire and forget) did not hold
+        // it up past its end.
+        let children: Vec<&SpanView> = self.children(span).collect();
+        while cursor > span.start_ns {
+            let last = children
+                .iter()
+                .filter(|c| c.end_ns.min(end) <= cursor && c.start_ns < cursor)
+                .max_by_key(|c| (c.end_ns.min(end), c.start_ns));
+            let Some(child) = last else { break };
+            let child_end = child.end_ns.min(end);
+            let child_start = child.start_ns.max(span.start_ns);
+            covered += child_end.saturating_sub(child_start);
+            self.walk_critical(child, child_end, out);
+            cursor = child_start;
+        }
+        let on_path = end.saturating_sub(span.start_ns);
+        out.push(CriticalSegment { span, self_ns: on_path.saturating_sub(covered) });
     }
 
     /// The trace as a waterfall: one line per span, indented under its parent, with its
@@ -327,10 +383,16 @@ impl TraceView {
             let length = length.min(width - offset);
             let on_path = critical.contains(&span.span_id.as_str());
             let fill = if on_path { "█" } else { "░" };
+            // A span that waited (`idle_ns`) shows its idle share dotted: how much, not when.
+            let busy = match span.busy_share() {
+                Some(share) => ((length as f64 * share).round() as usize).clamp(1, length),
+                None => length,
+            };
             let bar = format!(
-                "{}{}{}",
+                "{}{}{}{}",
                 " ".repeat(offset),
-                fill.repeat(length),
+                fill.repeat(busy),
+                "·".repeat(length - busy),
                 " ".repeat(width - offset - length)
             );
             let indent =
@@ -363,10 +425,23 @@ impl TraceView {
                 span.duration_ms()
             );
         }
-        let _ =
-            writeln!(out, "█ critical path   ░ other spans   ✗ failed   ◀ most time of its own");
+        let legend = if self.spans.iter().any(|s| s.busy_share().is_some()) {
+            "█ critical path   ░ other spans   · idle (waiting)   ✗ failed   ◀ most time of its own"
+        } else {
+            "█ critical path   ░ other spans   ✗ failed   ◀ most time of its own"
+        };
+        let _ = writeln!(out, "{legend}");
         out
     }
+}
+
+/// A span on the critical path, with its own time on it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CriticalSegment<'a> {
+    /// The span.
+    pub span: &'a SpanView,
+    /// Its time on the critical path not covered by its children on it, in nanoseconds.
+    pub self_ns: u64,
 }
 
 /// How to draw a waterfall.

@@ -18,6 +18,7 @@ pub(crate) enum FieldValue<'a> {
 impl FieldValue<'_> {
     /// As an OpenTelemetry value. OTLP has no unsigned integers: a `u64` is an `intValue` when
     /// it fits, text otherwise.
+    #[inline]
     pub(crate) fn into_otel(self) -> opentelemetry::Value {
         match self {
             FieldValue::Text(text) => opentelemetry::Value::from(text.into_owned()),

@@ -103,6 +103,24 @@ where
         }
     }
 
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(record) = span.extensions_mut().get_mut::<LiveSpan>()
+            && !record.stand_in
+        {
+            record.entered(crate::hotpath::clock::now());
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(record) = span.extensions_mut().get_mut::<LiveSpan>()
+            && !record.stand_in
+        {
+            record.exited(crate::hotpath::clock::now());
+        }
+    }
+
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
         let Some(mut record) = span.extensions_mut().remove::<LiveSpan>() else {

@@ -216,6 +216,7 @@ impl LocalTrace {
     /// drop it) and, when it was the trace's last, of the trace. The record stays in `slot`
     /// unless it was buffered; the caller takes it to export, or drops it in place (often with
     /// the last reference to its trace: see [`LocalTrace::recycle`]).
+    #[inline]
     pub(crate) fn span_ended(slot: &mut Option<LiveSpan>, policy: &SamplingPolicy) -> Ended {
         let mut ended = Ended::default();
         let Some(span) = slot.as_ref() else { return ended };
@@ -292,6 +293,7 @@ impl LocalTrace {
     }
 
     /// Counts a span of this trace as closed, and decides the trace when it was the last.
+    #[inline]
     fn close_span(&self, ended: &mut Ended) {
         // AcqRel: the last span to end sees every push made before the others ended.
         if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {

@@ -73,8 +73,10 @@ impl Pipeline {
         {
             self.export(span);
         }
-        for span in ended.released {
-            self.export(span);
+        if !ended.released.is_empty() {
+            for span in ended.released {
+                self.export(span);
+            }
         }
         if let Some(reason) = ended.dropped {
             self.counters.span_dropped(reason);

@@ -6,7 +6,7 @@
 //! ([`Exported`]).
 
 use super::fields::{FieldValue, MESSAGE, Visitor};
-use crate::names::{ERROR_TYPE, STATUS_CODE, STATUS_DESCRIPTION};
+use crate::names::{BUSY_NS, ERROR_TYPE, IDLE_NS, STATUS_CODE, STATUS_DESCRIPTION};
 use crate::pii::scrub::Scrubbed;
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
@@ -54,6 +54,11 @@ pub(crate) struct SpanRecord<T> {
     pub(crate) status_description: Option<String>,
     /// A `tracing` span standing in for an obs span (see `super::subscriber`): never exported.
     pub(crate) stand_in: bool,
+    /// Time the span was being polled or entered, in nanoseconds, when tracked (async observed
+    /// functions, entered `tracing` spans): exported as `busy_ns`, and the rest as `idle_ns`.
+    pub(crate) busy_ns: Option<u64>,
+    /// Raw clock reading of the span's latest entry (for `busy_ns`).
+    pub(crate) entered_at: u64,
 }
 
 impl<T> SpanRecord<T> {
@@ -84,6 +89,8 @@ impl<T> SpanRecord<T> {
             status: StatusCode::Unset,
             status_description: None,
             stand_in: false,
+            busy_ns: None,
+            entered_at: 0,
         }
     }
 
@@ -106,6 +113,8 @@ impl<T> SpanRecord<T> {
             status,
             status_description,
             stand_in,
+            busy_ns,
+            entered_at,
         } = self;
         SpanRecord {
             trace,
@@ -124,7 +133,20 @@ impl<T> SpanRecord<T> {
             status,
             status_description,
             stand_in,
+            busy_ns,
+            entered_at,
         }
+    }
+
+    /// The span was entered (a `tracing` span, at each poll of its future).
+    pub(crate) fn entered(&mut self, now: u64) {
+        self.entered_at = now;
+    }
+
+    /// The span was exited: the time since it was entered counts as busy.
+    pub(crate) fn exited(&mut self, now: u64) {
+        let busy = crate::hotpath::clock::delta_ns(self.entered_at, now);
+        self.busy_ns = Some(self.busy_ns.unwrap_or(0).saturating_add(busy));
     }
 
     pub(crate) fn failed(&self) -> bool {
@@ -183,6 +205,7 @@ impl<T> SpanRecord<T> {
     }
 
     /// One field of the span.
+    #[inline]
     pub(crate) fn record_field(&mut self, field: &Field, value: FieldValue<'_>) {
         if let FieldValue::Text(text) = &value
             && self.special(field, text)
@@ -267,6 +290,14 @@ impl Exported {
         events.dropped_count = self.dropped_events;
         let mut links = SpanLinks::default();
         links.links = self.links;
+        if let Some(busy) = self.busy_ns {
+            // Not `push_attribute`: these come last, and are never dropped for the cap.
+            let duration = crate::hotpath::clock::delta_ns(self.start, self.end);
+            let busy = busy.min(duration);
+            self.attributes.push(KeyValue::new(BUSY_NS, i64::try_from(busy).unwrap_or(i64::MAX)));
+            self.attributes
+                .push(KeyValue::new(IDLE_NS, i64::try_from(duration - busy).unwrap_or(i64::MAX)));
+        }
         crate::pii::scrub::span(SpanData {
             span_context: SpanContext::new(
                 self.trace.trace_id,
