@@ -76,6 +76,20 @@ fn the_report_explains_the_injected_slowness_and_failure_without_leaking_pii() {
         assert_eq!(line["request_id"], failed["request_ids"][0], "{line}");
     }
 
+    // Across all traces (`obs why`): the injected slow query and the injected failure are
+    // found without being told where they are.
+    let why_slow = &report["why_slow"];
+    assert_eq!(why_slow["findings"][0], "shop::db::slow_history_query (shop-db)", "{why_slow:#}");
+    let why_failed = &report["why_failed"][0];
+    assert_eq!(
+        (&why_failed["service"], &why_failed["span"], &why_failed["pattern"]),
+        (&"shop-db".into(), &"shop::db::insert_order".into(), &"disk I/O error".into()),
+        "{why_failed:#}"
+    );
+    // The same in the HTML report beside the terminal one.
+    let html = std::fs::read_to_string(report["html_report"].as_str().unwrap()).unwrap();
+    assert!(html.contains("shop::db::slow_history_query") && html.contains("disk I/O error"));
+
     // The golden signals come from the services' own metrics.
     let operations = report["operations"].as_array().unwrap();
     let place = operations.iter().find(|o| o["operation"] == "orders.place").unwrap();

@@ -442,7 +442,7 @@ fn demo(options: report::Options) -> ExitCode {
     stop_services(services);
     let code = report::print(&options, &out, &traces, &load, &scraped);
     println!(
-        "\nsee any trace again: cargo run --bin obs -- trace --file {} --slowest",
+        "\nsee any trace again: cargo run --features tools --bin obs -- trace --file {} --slowest\nand why: cargo run --features tools --bin obs -- why --slow --file {0}",
         traces.display()
     );
     code

@@ -147,7 +147,7 @@ pub fn print(
     });
 
     match obs::traceview::read_file(traces) {
-        Ok(traces) => explain(&traces, scraped, &style, &mut json),
+        Ok(traces) => explain(&traces, scraped, out, &style, &mut json),
         Err(error) => match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
             Ok(endpoint) => println!(
                 "\n== traces went to the collector at {endpoint}: open Jaeger (http://localhost:16686) for the waterfalls"
@@ -182,7 +182,13 @@ pub fn print(
 }
 
 /// Why is it slow? Why did it fail?
-fn explain(traces: &[TraceView], scraped: &Scraped, style: &Style, json: &mut serde_json::Value) {
+fn explain(
+    traces: &[TraceView],
+    scraped: &Scraped,
+    out: &Path,
+    style: &Style,
+    json: &mut serde_json::Value,
+) {
     if let Some(slowest) = traces.iter().max_by(|a, b| a.duration_ms().total_cmp(&b.duration_ms()))
     {
         println!("\n== why is it slow? the slowest of the {} traces kept", traces.len());
@@ -202,6 +208,19 @@ fn explain(traces: &[TraceView], scraped: &Scraped, style: &Style, json: &mut se
                 "trace_id": slowest.trace_id, "duration_ms": slowest.duration_ms(), "slowest_span": span.name,
                 "spans": slowest.spans.iter().map(|s| &s.name).collect::<Vec<_>>(),
             });
+        }
+        // Across every kept trace of that operation, not only the slowest one.
+        let operation = slowest.roots().next().map(|r| r.name.clone());
+        println!("\n== why is it slow? across the traces (obs why --slow)");
+        match obs::why::slow(traces, operation.as_deref(), obs::why::SlowBy::Percentile(90.0)) {
+            Ok(report) => {
+                print!("{report}");
+                json["why_slow"] = serde_json::json!({
+                    "operation": report.operation,
+                    "findings": report.findings.iter().map(obs::why::Finding::subject).collect::<Vec<_>>(),
+                });
+            }
+            Err(error) => println!("  {error}"),
         }
     }
     // The most recent failed trace that crosses every service, failing at its deepest span.
@@ -257,6 +276,38 @@ fn explain(traces: &[TraceView], scraped: &Scraped, style: &Style, json: &mut se
             });
         }
         None => println!("\n== why did it fail? no failed trace was recorded"),
+    }
+    let logs: Vec<String> = scraped
+        .logs
+        .iter()
+        .flat_map(|(_, path)| {
+            std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    println!("\n== why did it fail? across the traces (obs why --failed)");
+    match obs::why::failed(traces, None, &[]) {
+        Ok(report) => {
+            print!("{report}");
+            json["why_failed"] = report
+                .groups
+                .iter()
+                .map(|g| serde_json::json!({"service": g.span.0, "span": g.span.1, "pattern": g.pattern, "count": g.count}))
+                .collect();
+        }
+        Err(error) => println!("  {error}"),
+    }
+    let page = obs::report::html(traces, &logs, "shop");
+    let html = out.join("report.html");
+    match std::fs::write(&html, page) {
+        Ok(()) => {
+            println!("\n== the same, to look at: {}", html.display());
+            json["html_report"] = html.display().to_string().into();
+        }
+        Err(error) => println!("\n== cannot write {}: {error}", html.display()),
     }
 }
 

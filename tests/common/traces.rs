@@ -53,7 +53,7 @@ pub fn slow_history(traces: u32, seed: u64) -> Vec<Span> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut spans = Vec::new();
     for i in 0..traces {
-        let trace = u128::from(i) + 1;
+        let trace = (u128::from(seed) << 40) | (u128::from(i) + 1);
         let at = f64::from(i) * 1_000.0;
         let shard = rng.u32(1..=8);
         let query = if shard == 7 { 280.0 + rng.f64() * 60.0 } else { 4.0 + rng.f64() * 4.0 };
@@ -104,7 +104,7 @@ pub fn failed_checkout(traces: u32, seed: u64) -> Vec<Span> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut spans = Vec::new();
     for i in 0..traces {
-        let trace = 0x1000_0000 + u128::from(i);
+        let trace = (u128::from(seed) << 40) | 0x1000_0000 | u128::from(i);
         let at = f64::from(i) * 1_000.0;
         let network =
             if rng.u32(0..10) == 0 { "amex" } else { ["visa", "mastercard"][rng.usize(..2)] };

@@ -177,7 +177,7 @@ pub fn waterfall(trace: &TraceView, id: &str) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<figure><figcaption>trace <code>{}</code> · {:.1} ms · {} spans{}</figcaption>\n<svg id=\"waterfall-{id}\" class=\"waterfall\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<defs><pattern id=\"idle-{id}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888\" stroke-width=\"3\"/></pattern></defs>\n",
+        "<figure><figcaption>trace <code>{}</code> · {:.1} ms · {} spans{}</figcaption>\n<svg id=\"waterfall-{id}\" class=\"waterfall\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<defs><pattern id=\"idle-{id}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#fff\" stroke-width=\"3.5\" stroke-opacity=\"0.8\"/></pattern></defs>\n",
         escape(&trace.trace_id),
         trace.duration_ms(),
         trace.spans.len(),
@@ -230,12 +230,12 @@ pub fn waterfall(trace: &TraceView, id: &str) -> String {
             escape(&span.service),
         );
         match busy {
-            // The busy share solid, the idle share hatched: how much, not when.
+            // The busy share solid, the idle share hatched over it: how much, not when.
             Some(b) if duration > 0 => {
-                let busy_w = (w * b as f64 / duration as f64).max(0.5);
+                let busy_w = w * b as f64 / duration as f64;
                 let _ = write!(
                     svg,
-                    "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y}\" width=\"{busy_w:.1}\" height=\"16\"/><rect class=\"idle\" x=\"{:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"16\" fill=\"url(#idle-{id})\"/>",
+                    "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"16\"/><rect class=\"idle\" x=\"{:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"16\" fill=\"url(#idle-{id})\"/>",
                     x + busy_w,
                     (w - busy_w).max(0.0)
                 );
@@ -275,7 +275,7 @@ fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child,td:nth-child(2){text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}.note{color:#666}.waterfall text{font:12px ui-monospace,monospace}.label .service{fill:#888}.axis{fill:#888}.bar{fill:#b9c7e6}.critical .bar{fill:#2b4c9c}.failed .bar{fill:#e8a3a3}.failing .bar{fill:#c62828}.failing text{fill:#c62828}.legend .key{display:inline-block;width:14px;height:10px;background:#b9c7e6;margin:0 4px 0 12px}.legend .critical{background:#2b4c9c}.legend .failing{background:#c62828}.legend .idle{background:repeating-linear-gradient(45deg,#fff 0 2px,#888 2px 4px)}.hist rect{fill:#2b4c9c}";
+const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child,td:nth-child(2){text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}.note{color:#666}.waterfall text{font:12px ui-monospace,monospace}.label .service{fill:#888}.axis{fill:#888}.bar{fill:#b9c7e6}.critical .bar{fill:#2b4c9c}.failed .bar{fill:#e8a3a3}.failing .bar{fill:#c62828}.failing text{fill:#c62828}.legend .key{display:inline-block;width:14px;height:10px;background:#b9c7e6;margin:0 4px 0 12px}.legend .critical{background:#2b4c9c}.legend .failing{background:#c62828}.legend .idle{background:repeating-linear-gradient(45deg,#2b4c9c 0 2px,#fff 2px 4px)}.hist rect{fill:#2b4c9c}";
 
 /// Fills the operations table from the embedded data, with a small latency histogram per row.
 const SCRIPT: &str = r#"(function(){

@@ -324,6 +324,9 @@ fn attributes_of(trace: &TraceView) -> BTreeSet<String> {
         .collect()
 }
 
+/// Attributes that record how a span ended: consequences of a failure, not causes.
+const OUTCOMES: &[&str] = &["error.type", "http.response.status_code", "otel.status_code"];
+
 /// Attributes that are never causes: per-request ids and measurements.
 const IGNORED: &[&str] = &["request_id", "busy_ns", "idle_ns", "url.full", "url.path", "url.query"];
 
@@ -592,6 +595,15 @@ pub fn failed(
         .map(|((span, error_type, pattern), traces)| {
             let mut latest: Vec<&&TraceView> = traces.iter().collect();
             latest.sort_by_key(|t| std::cmp::Reverse(t.start_ns()));
+            // Against the traces of the same operations that did not fail: the attributes of an
+            // operation itself (its route, its method) are not what makes it fail.
+            let operations: BTreeSet<&str> =
+                traces.iter().filter_map(|t| operation_of(t)).map(|(name, _)| name).collect();
+            let baseline: Vec<&TraceView> = ok
+                .iter()
+                .copied()
+                .filter(|t| operation_of(t).is_some_and(|(name, _)| operations.contains(name)))
+                .collect();
             FailureGroup {
                 span,
                 error_type,
@@ -599,10 +611,10 @@ pub fn failed(
                 count: traces.len(),
                 first_ns: traces.iter().map(|t| t.start_ns()).min().unwrap_or_default(),
                 last_ns: traces.iter().map(|t| t.start_ns()).max().unwrap_or_default(),
-                attributes: if ok.is_empty() {
+                attributes: if baseline.is_empty() {
                     Vec::new()
                 } else {
-                    attribute_findings(&traces, &ok, &[crate::names::ERROR_TYPE])
+                    attribute_findings(&traces, &baseline, OUTCOMES)
                 },
                 examples: latest.iter().take(EXAMPLES).map(|t| t.trace_id.clone()).collect(),
             }
