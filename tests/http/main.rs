@@ -171,6 +171,16 @@ fn client_and_server_spans_form_one_trace() {
     assert_eq!(attribute(client, "server.address"), Some("127.0.0.1".into()));
     assert_eq!(attribute(handler, "id"), Some(42.into()));
     assert!(server.get("status").is_none_or(|s| s.get("code").is_none_or(|c| c == 0)));
+    // Both are entered at each poll of their future: how long they were busy, and waited.
+    for span in [client, server] {
+        let busy = attribute(span, "busy_ns").and_then(|v| v.as_i64()).expect("busy_ns");
+        let idle = attribute(span, "idle_ns").and_then(|v| v.as_i64()).expect("idle_ns");
+        let duration = span["endTimeUnixNano"].as_str().unwrap().parse::<i64>().unwrap()
+            - span["startTimeUnixNano"].as_str().unwrap().parse::<i64>().unwrap();
+        // The same clock, converted twice: to the microsecond.
+        assert!((busy + idle - duration).abs() < 1_000, "{span}");
+        assert!(busy > 0, "{span}");
+    }
 }
 
 #[test]

@@ -407,3 +407,52 @@ fn observed_functions_and_tracing_spans_nest_both_ways_and_across_threads() {
     assert_eq!(inner_line["span_id"], inner["spanId"]);
     assert_eq!(inner_line["trace_id"], trace);
 }
+
+#[obs::observe]
+async fn waits_for_io(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+#[obs::observe]
+fn computes(n: u64) -> u64 {
+    (0..n).fold(0u64, |a, b| a.wrapping_add(b * b))
+}
+
+#[test]
+fn an_async_function_records_how_long_it_was_busy_and_how_long_it_waited() {
+    env();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let parent = remote_parent(true);
+    let span = obs::context::with_remote_parent(&parent, || tracing::info_span!("busy_idle"));
+    let _ = runtime.block_on(tracing::Instrument::instrument(waits_for_io(80), span.clone()));
+    span.in_scope(|| computes(1000));
+    drop(span);
+    let trace = parent.trace_id().to_string();
+    let spans = exported();
+    let of = |name: &str| {
+        spans.iter().find(|s| s["traceId"] == trace && s["name"] == name).cloned().unwrap_or_else(
+            || {
+                panic!(
+                    "{name} not in {:?}",
+                    spans
+                        .iter()
+                        .filter(|s| s["traceId"] == trace)
+                        .map(|s| s["name"].clone())
+                        .collect::<Vec<_>>()
+                )
+            },
+        )
+    };
+    let waiting = of("telemetry::waits_for_io");
+    let (busy, idle) =
+        (attribute(&waiting, "busy_ns").unwrap(), attribute(&waiting, "idle_ns").unwrap());
+    let (busy, idle) = (busy.as_i64().unwrap(), idle.as_i64().unwrap());
+    assert!(idle >= 70_000_000, "it waited the 80 ms sleep: idle {idle} ns");
+    assert!(busy < idle / 4, "and was not busy for it: busy {busy} ns");
+    // The `tracing` span around it was entered at each poll: busy while the function ran.
+    let around = of("busy_idle");
+    assert!(attribute(&around, "busy_ns").is_some() && attribute(&around, "idle_ns").is_some());
+    // A sync function has no polls: nothing is recorded.
+    assert_eq!(attribute(&of("telemetry::computes"), "busy_ns"), None);
+}
