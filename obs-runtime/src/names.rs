@@ -85,3 +85,19 @@ pub const STATUS_DESCRIPTION: &str = "otel.status_description";
 pub const BUSY_NS: &str = "busy_ns";
 /// Span attribute: nanoseconds of the span's duration it was not busy: waiting.
 pub const IDLE_NS: &str = "idle_ns";
+
+/// OpenTelemetry's recommended buckets for request durations, in seconds.
+pub const HTTP_DURATION_BUCKETS: [f64; 14] =
+    [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+/// The span attributes the labels of `http_server_request_duration_seconds` come from (a
+/// label is its attribute's name with `_` for `.`).
+pub const HTTP_SERVER_DURATION_ATTRIBUTES: [&str; 5] =
+    ["http.request.method", "url.scheme", "http.route", "http.response.status_code", "error.type"];
+/// The span attributes the labels of `http_client_request_duration_seconds` come from.
+pub const HTTP_CLIENT_DURATION_ATTRIBUTES: [&str; 5] = [
+    "http.request.method",
+    "server.address",
+    "server.port",
+    "http.response.status_code",
+    "error.type",
+];

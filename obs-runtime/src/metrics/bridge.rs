@@ -6,8 +6,11 @@ use crate::names::*;
 use crate::observe::outcome::Outcome;
 use crate::observe::site::{self, Site};
 use crate::observe::stats::{self, BUCKETS, Totals};
+use crate::trace::exemplar::Exemplar;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
 
 /// Starts collecting call metrics. `obs::init` calls it; call it yourself when you install
 /// your own `metrics` recorder and call [`flush`] (or run [`spawn_flusher`]).
@@ -57,6 +60,56 @@ pub(crate) struct CallHistogram {
     /// Calls per bucket (not cumulative), the last one `+Inf`.
     pub(crate) buckets: [u64; BUCKETS],
     pub(crate) sum_seconds: f64,
+    /// The latest exported call per bucket (see `crate::trace::exemplar`).
+    pub(crate) exemplars: Vec<Option<Exemplar>>,
+    /// When the series began.
+    pub(crate) created: SystemTime,
+}
+
+/// The exemplars of the error counters: per function (`function_calls_total{result="error"}`)
+/// and per operation and error type (`obs_operation_errors_total`), the latest exported
+/// failed call.
+#[derive(Default)]
+pub(crate) struct ErrorExemplars {
+    pub(crate) functions: HashMap<(&'static str, &'static str), Exemplar>,
+    pub(crate) operations: HashMap<(&'static str, String), Exemplar>,
+}
+
+/// The error counters' exemplars, now.
+pub(crate) fn error_exemplars() -> ErrorExemplars {
+    let mut out = ErrorExemplars::default();
+    for site in site::registered() {
+        let Some(stats) = site.stats_if_any() else { continue };
+        let errors = stats.error_exemplars.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        for (error_type, exemplar) in errors {
+            latest(out.functions.entry((site.function(), site.module())), exemplar);
+            if let Some(operation) = site.operation() {
+                latest(out.operations.entry((operation.name, error_type)), exemplar);
+            }
+        }
+    }
+    out
+}
+
+fn latest<K>(entry: std::collections::hash_map::Entry<'_, K, Exemplar>, exemplar: Exemplar) {
+    entry
+        .and_modify(|e| {
+            if exemplar.at > e.at {
+                *e = exemplar
+            }
+        })
+        .or_insert(exemplar);
+}
+
+/// Per bucket, the later of two exemplars.
+fn merge(into: &mut [Option<Exemplar>], from: &[Option<Exemplar>]) {
+    for (slot, candidate) in into.iter_mut().zip(from) {
+        match (slot.as_ref(), candidate) {
+            (Some(a), Some(b)) if b.at > a.at => *slot = Some(*b),
+            (None, Some(b)) => *slot = Some(*b),
+            _ => {}
+        }
+    }
 }
 
 /// The latency histograms of every function and operation called before the last [`flush`],
@@ -70,11 +123,14 @@ pub(crate) fn call_histograms() -> Vec<CallHistogram> {
         let sum_seconds = totals.sums_ns.iter().sum::<u64>() as f64 / 1e9;
         let mut labels = vec![(LABEL_FUNCTION, site.function()), (LABEL_MODULE, site.module())];
         labels.extend_from_slice(site.labels());
+        let exemplars = stats.exemplars.get();
         out.push(CallHistogram {
             name: FUNCTION_CALLS_DURATION_SECONDS,
             labels,
             buckets: totals.counts,
             sum_seconds,
+            exemplars: exemplars.clone(),
+            created: stats.created,
         });
         if let (Some(operation), Some(_)) = (site.operation(), &stats.golden) {
             let labels = vec![(LABEL_OPERATION, operation.name), (LABEL_KIND, operation.kind)];
@@ -84,12 +140,16 @@ pub(crate) fn call_histograms() -> Vec<CallHistogram> {
                         *sum += n;
                     }
                     histogram.sum_seconds += sum_seconds;
+                    merge(&mut histogram.exemplars, &exemplars);
+                    histogram.created = histogram.created.min(stats.created);
                 }
                 None => operations.push(CallHistogram {
                     name: OPERATION_DURATION_SECONDS,
                     labels,
                     buckets: totals.counts,
                     sum_seconds,
+                    exemplars,
+                    created: stats.created,
                 }),
             }
         }

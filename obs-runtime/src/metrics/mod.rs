@@ -24,6 +24,7 @@
 //! ```
 
 mod bridge;
+mod exposition;
 pub(crate) mod process;
 pub(crate) mod prometheus;
 mod snapshot;

@@ -13,13 +13,15 @@
 //! only its recorder, so obs serves the endpoint (hyper, on a thread of its own).
 
 use super::bridge::{self, CallHistogram};
+use super::exposition::{self, Family, Kind, Sample};
 use crate::names;
 use crate::observe::stats::DURATION_BUCKETS;
 use crate::pii::scrub::{self, Scrubbed};
+use crate::trace::exemplar::Exemplar;
 use ::metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response};
 use metrics_exporter_prometheus::formatting::sanitize_label_value;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -27,9 +29,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-/// OpenTelemetry's recommended buckets for request durations, in seconds.
-pub const HTTP_DURATION_BUCKETS: [f64; 14] =
-    [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+pub use crate::names::HTTP_DURATION_BUCKETS;
 
 /// The content type of Prometheus's text format.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4";
@@ -127,8 +127,12 @@ async fn serve(listener: std::net::TcpListener, endpoint: Arc<Endpoint>) {
         let endpoint = endpoint.clone();
         tokio::spawn(async move {
             // Every path answers the metrics, as the exporter's own listener does.
-            let service = hyper::service::service_fn(move |_: Request<Incoming>| {
-                let response = respond(&endpoint);
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let openmetrics =
+                    request.headers().get_all(ACCEPT).iter().any(|v| {
+                        v.to_str().is_ok_and(|v| v.contains("application/openmetrics-text"))
+                    });
+                let response = respond(&endpoint, openmetrics);
                 async move { Ok::<_, std::convert::Infallible>(response) }
             });
             // A client that goes away mid-request is its own problem: nothing to report.
@@ -139,12 +143,139 @@ async fn serve(listener: std::net::TcpListener, endpoint: Arc<Endpoint>) {
     }
 }
 
-fn respond(endpoint: &Endpoint) -> Response<Full<Bytes>> {
-    let mut body = endpoint.handle.render();
-    write_histograms(&mut body, &endpoint.service, &bridge::call_histograms());
+/// The exposition: Prometheus's text format, or OpenMetrics (with exemplars) when the scraper
+/// asks for it.
+fn respond(endpoint: &Endpoint, openmetrics: bool) -> Response<Full<Bytes>> {
+    let (body, content_type) = if openmetrics {
+        let mut families = exposition::parse_text(&endpoint.handle.render());
+        attach_exemplars(&mut families);
+        families.extend(histogram_families(&endpoint.service, &bridge::call_histograms()));
+        (exposition::render_openmetrics(&families), exposition::OPENMETRICS)
+    } else {
+        let mut body = endpoint.handle.render();
+        write_histograms(&mut body, &endpoint.service, &bridge::call_histograms());
+        (body, TEXT_FORMAT)
+    };
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
+}
+
+/// The exemplars of series the exporter holds: the HTTP duration histograms' buckets, and the
+/// error counters.
+fn attach_exemplars(families: &mut [Family]) {
+    let errors = bridge::error_exemplars();
+    for family in families {
+        let http = [
+            names::HTTP_SERVER_REQUEST_DURATION_SECONDS,
+            names::HTTP_CLIENT_REQUEST_DURATION_SECONDS,
+        ]
+        .contains(&family.name.as_str());
+        let mut series: Option<(Vec<(String, String)>, Option<Vec<Option<Exemplar>>>)> = None;
+        for sample in &mut family.samples {
+            if http && sample.name.ends_with("_bucket") {
+                let labels: Vec<(String, String)> = sample
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| k != "le" && k != "service")
+                    .cloned()
+                    .collect();
+                if series.as_ref().is_none_or(|(l, _)| *l != labels) {
+                    let exemplars = crate::trace::exemplar::http(&family.name, &labels);
+                    series = Some((labels, exemplars));
+                }
+                let bucket = sample.label("le").and_then(|le| le.parse::<f64>().ok()).map_or(
+                    HTTP_DURATION_BUCKETS.len(),
+                    |le| {
+                        HTTP_DURATION_BUCKETS
+                            .iter()
+                            .position(|&b| b == le)
+                            .unwrap_or(HTTP_DURATION_BUCKETS.len())
+                    },
+                );
+                sample.exemplar =
+                    series.as_ref().and_then(|(_, e)| e.as_ref()?.get(bucket).copied().flatten());
+            } else if sample.name == names::FUNCTION_CALLS_TOTAL
+                && sample.label(names::LABEL_RESULT) == Some("error")
+            {
+                sample.exemplar = errors
+                    .functions
+                    .iter()
+                    .find(|((function, module), _)| {
+                        sample.label(names::LABEL_FUNCTION) == Some(function)
+                            && sample.label(names::LABEL_MODULE) == Some(module)
+                    })
+                    .map(|(_, e)| *e);
+            } else if sample.name == names::OPERATION_ERRORS_TOTAL {
+                sample.exemplar = errors
+                    .operations
+                    .iter()
+                    .find(|((operation, error_type), _)| {
+                        sample.label(names::LABEL_OPERATION) == Some(operation)
+                            && sample.label(names::LABEL_ERROR_TYPE) == Some(error_type.as_str())
+                    })
+                    .map(|(_, e)| *e);
+            }
+        }
+    }
+}
+
+/// obs's latency histograms as OpenMetrics families: cumulative buckets with their exemplars,
+/// `_count`, `_sum` and `_created`.
+fn histogram_families(service: &str, histograms: &[CallHistogram]) -> Vec<Family> {
+    let families = [
+        (names::FUNCTION_CALLS_DURATION_SECONDS, bridge::FUNCTION_DURATION_HELP),
+        (names::OPERATION_DURATION_SECONDS, bridge::OPERATION_DURATION_HELP),
+    ];
+    let mut out = Vec::new();
+    for (name, help) in families {
+        let mut samples = Vec::new();
+        for histogram in histograms.iter().filter(|h| h.name == name) {
+            let labels: Vec<(String, String)> = [&("service", service)]
+                .into_iter()
+                .chain(&histogram.labels)
+                .map(|(k, v)| ((*k).to_owned(), Scrubbed::text(v).into_inner()))
+                .collect();
+            let with = |extra: Option<(&str, String)>| {
+                let mut labels = labels.clone();
+                labels.extend(extra.map(|(k, v)| (k.to_owned(), v)));
+                labels
+            };
+            let mut cumulative = 0;
+            for (i, count) in histogram.buckets.iter().enumerate() {
+                cumulative += count;
+                let le =
+                    DURATION_BUCKETS.get(i).map_or_else(|| "+Inf".to_owned(), |b| b.to_string());
+                samples.push(Sample {
+                    name: format!("{name}_bucket"),
+                    labels: with(Some(("le", le))),
+                    value: cumulative.to_string(),
+                    exemplar: histogram.exemplars.get(i).copied().flatten(),
+                });
+            }
+            for (suffix, value) in [
+                ("_count", cumulative.to_string()),
+                ("_sum", histogram.sum_seconds.to_string()),
+                ("_created", format!("{:.3}", exposition::unix_seconds(histogram.created))),
+            ] {
+                samples.push(Sample {
+                    name: format!("{name}{suffix}"),
+                    labels: with(None),
+                    value,
+                    exemplar: None,
+                });
+            }
+        }
+        if !samples.is_empty() {
+            out.push(Family {
+                name: name.to_owned(),
+                kind: Kind::Histogram,
+                help: Some(help.to_owned()),
+                samples,
+            });
+        }
+    }
+    out
 }
 
 /// Writes `histograms` in Prometheus's text format, each family once with its HELP and TYPE,
@@ -200,6 +331,8 @@ mod tests {
             labels: vec![("function", "f\"1"), ("module", "m")],
             buckets,
             sum_seconds: 20.5,
+            exemplars: vec![None; DURATION_BUCKETS.len() + 1],
+            created: std::time::SystemTime::UNIX_EPOCH,
         }];
         let mut out = String::new();
         write_histograms(&mut out, "shop", &histograms);

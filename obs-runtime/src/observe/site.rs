@@ -2,6 +2,7 @@
 
 use super::stats::Stats;
 use crate::golden::Operation;
+use crate::trace::exemplar::{Exemplar, ExemplarSink};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use tracing::callsite::{Callsite, Identifier};
@@ -163,6 +164,19 @@ impl crate::trace::native::SpanSite for Site {
 
     fn is_traced(&'static self, filter: impl FnOnce(&'static Metadata<'static>) -> bool) -> bool {
         Site::is_traced(self, filter)
+    }
+
+    fn exemplar_sink(&'static self) -> &'static dyn ExemplarSink {
+        self
+    }
+}
+
+impl ExemplarSink for Site {
+    fn offer(&'static self, exemplar: Exemplar, error_type: Option<&str>) {
+        // Only sites whose calls are counted have series to point from.
+        if let Some(stats) = self.stats_if_any() {
+            stats.offer_exemplar(exemplar, error_type);
+        }
     }
 }
 

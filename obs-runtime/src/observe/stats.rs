@@ -11,7 +11,10 @@
 
 use super::outcome::Outcome;
 use crate::hotpath::striped::thread_index;
+use crate::trace::exemplar::{Exemplar, Slots};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
 
 /// Whether call statistics are collected (see `crate::metrics::enable`).
 static COLLECTING: AtomicBool = AtomicBool::new(false);
@@ -114,6 +117,12 @@ pub(crate) struct Stats {
     mask: usize,
     /// For `#[golden_signals]` operations only.
     pub(crate) golden: Option<crate::golden::GoldenCounters>,
+    /// The latest exported call per latency bucket (see `crate::trace::exemplar`).
+    pub(crate) exemplars: Slots,
+    /// The latest exported failed call, per error type.
+    pub(crate) error_exemplars: Mutex<Vec<(String, Exemplar)>>,
+    /// When the counters were made: the series' `_created` time.
+    pub(crate) created: SystemTime,
 }
 
 fn stripe_count() -> usize {
@@ -128,6 +137,24 @@ impl Stats {
             stripes: (0..n).map(|_| Stripe::new()).collect(),
             mask: n - 1,
             golden: golden.then(crate::golden::GoldenCounters::default),
+            exemplars: Slots::new(BUCKETS),
+            error_exemplars: Mutex::new(Vec::new()),
+            created: SystemTime::now(),
+        }
+    }
+
+    /// An exported call's exemplar: for its latency bucket, and for its error type if it
+    /// failed. Called on the export thread.
+    pub(crate) fn offer_exemplar(&self, exemplar: Exemplar, error_type: Option<&str>) {
+        self.exemplars.offer(&DURATION_BUCKETS, exemplar);
+        if let Some(error_type) = error_type {
+            let mut errors = self.error_exemplars.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, slot)) = errors.iter_mut().find(|(t, _)| t == error_type) {
+                *slot = exemplar;
+            } else if errors.len() < 64 {
+                // Error types are bounded by the program's types and status codes.
+                errors.push((error_type.to_owned(), exemplar));
+            }
         }
     }
 

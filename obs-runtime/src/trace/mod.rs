@@ -17,6 +17,7 @@
 pub mod context;
 pub(crate) mod counters;
 pub(crate) mod current;
+pub(crate) mod exemplar;
 pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod ids;

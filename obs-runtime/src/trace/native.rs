@@ -14,6 +14,7 @@
 //! [`crate::trace::context::current`] to carry obs's context to another thread or task).
 
 use super::current::{self, Slot};
+use super::exemplar::ExemplarSink;
 use super::fields::{FieldValue, Visitor};
 use super::local_trace::{LiveSpan, LocalTrace};
 use super::pipeline::Pipeline;
@@ -56,6 +57,8 @@ pub(crate) trait SpanSite {
     fn metadata(&'static self) -> &'static Metadata<'static>;
     /// Whether the site is traced, as `filter` (asked once, then remembered) decides.
     fn is_traced(&'static self, filter: impl FnOnce(&'static Metadata<'static>) -> bool) -> bool;
+    /// Where an exported span of the site leaves its exemplar.
+    fn exemplar_sink(&'static self) -> &'static dyn ExemplarSink;
 }
 
 /// Starts a span of `site` that records `values` (the site's fields, in order), inside the
@@ -79,6 +82,7 @@ pub(crate) fn start<S: SpanSite>(
     let mut slot = Spares::take(&SLOTS).unwrap_or_default();
     slot.metadata.set(Some(site.metadata()));
     let record = slot.record.get_mut().insert(LiveSpan::new(parent, site.span_name(), start_raw));
+    record.exemplar = Some(site.exemplar_sink());
     if record.trace.is_recording() && !values.is_empty() {
         let mut visitor = Visitor(|field: &tracing::field::Field, value: FieldValue<'_>| {
             record.record_field(field, value)

@@ -5,6 +5,7 @@
 //! (`LiveSpan`, in [`super::local_trace`]), or only the trace's ids on its way to export
 //! ([`Exported`]).
 
+use super::exemplar::ExemplarSink;
 use super::fields::{FieldValue, MESSAGE, Visitor};
 use crate::names::{BUSY_NS, ERROR_TYPE, IDLE_NS, STATUS_CODE, STATUS_DESCRIPTION};
 use crate::pii::scrub::Scrubbed;
@@ -59,6 +60,8 @@ pub(crate) struct SpanRecord<T> {
     pub(crate) busy_ns: Option<u64>,
     /// Raw clock reading of the span's latest entry (for `busy_ns`).
     pub(crate) entered_at: u64,
+    /// Where the span leaves its exemplar if it is exported: its observed function's callsite.
+    pub(crate) exemplar: Option<&'static dyn ExemplarSink>,
 }
 
 impl<T> SpanRecord<T> {
@@ -91,6 +94,7 @@ impl<T> SpanRecord<T> {
             stand_in: false,
             busy_ns: None,
             entered_at: 0,
+            exemplar: None,
         }
     }
 
@@ -115,6 +119,7 @@ impl<T> SpanRecord<T> {
             stand_in,
             busy_ns,
             entered_at,
+            exemplar,
         } = self;
         SpanRecord {
             trace,
@@ -135,6 +140,7 @@ impl<T> SpanRecord<T> {
             stand_in,
             busy_ns,
             entered_at,
+            exemplar,
         }
     }
 

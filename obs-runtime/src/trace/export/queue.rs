@@ -172,6 +172,7 @@ impl Worker {
     /// Exports everything queued so far, in batches.
     fn drain(&mut self, batch: &mut Vec<Scrubbed<SpanData>>) {
         while let Ok(span) = self.spans.try_recv() {
+            crate::trace::exemplar::on_export(&span);
             batch.push(span.into_span_data(&self.scope));
             if batch.len() >= self.settings.batch {
                 self.send(batch);
