@@ -161,6 +161,8 @@ fn respond(endpoint: &Endpoint, openmetrics: bool) -> Response<Full<Bytes>> {
     response
 }
 
+type Labels = Vec<(String, String)>;
+
 /// The exemplars of series the exporter holds: the HTTP duration histograms' buckets, and the
 /// error counters.
 fn attach_exemplars(families: &mut [Family]) {
@@ -171,7 +173,8 @@ fn attach_exemplars(families: &mut [Family]) {
             names::HTTP_CLIENT_REQUEST_DURATION_SECONDS,
         ]
         .contains(&family.name.as_str());
-        let mut series: Option<(Vec<(String, String)>, Option<Vec<Option<Exemplar>>>)> = None;
+        // The series whose buckets are being read, and its exemplars (looked up once).
+        let mut series: Option<(Labels, Option<Vec<Option<Exemplar>>>)> = None;
         for sample in &mut family.samples {
             if http && sample.name.ends_with("_bucket") {
                 let labels: Vec<(String, String)> = sample
