@@ -29,7 +29,7 @@ struct Env {
 
 #[obs::observe(err)]
 fn lookup(id: u64) -> Result<u64, String> {
-    if id % 9 == 0 { Err(format!("no item {id}")) } else { Ok(id * 2) }
+    if id.is_multiple_of(9) { Err(format!("no item {id}")) } else { Ok(id * 2) }
 }
 
 #[obs::golden_signals(operation = "checkout", err)]
@@ -38,7 +38,7 @@ fn checkout(items: u64) -> Result<u64, String> {
 }
 
 async fn item(axum::extract::Path(id): axum::extract::Path<u64>) -> axum::http::StatusCode {
-    if id % 7 == 0 {
+    if id.is_multiple_of(7) {
         axum::http::StatusCode::SERVICE_UNAVAILABLE
     } else {
         axum::http::StatusCode::OK
