@@ -101,3 +101,6 @@ pub const HTTP_CLIENT_DURATION_ATTRIBUTES: [&str; 5] = [
     "http.response.status_code",
     "error.type",
 ];
+/// Counter: registrations of a series beyond its metric's limit of label sets, sent to the
+/// overflow series `{otel_metric_overflow="true"}`; labelled `metric`.
+pub const OBS_METRIC_OVERFLOW_TOTAL: &str = "obs_metric_overflow_total";

@@ -24,6 +24,7 @@
 //! ```
 
 mod bridge;
+pub(crate) mod cardinality;
 mod exposition;
 pub(crate) mod process;
 pub(crate) mod prometheus;

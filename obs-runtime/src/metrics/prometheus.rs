@@ -13,6 +13,7 @@
 //! only its recorder, so obs serves the endpoint (hyper, on a thread of its own).
 
 use super::bridge::{self, CallHistogram};
+use super::cardinality::{self, SeriesGuard};
 use super::exposition::{self, Family, Kind, Sample};
 use crate::names;
 use crate::observe::stats::DURATION_BUCKETS;
@@ -51,7 +52,11 @@ pub(crate) enum InstallError {
 }
 
 /// Installs the global recorder and serves `/metrics` on `addr`, on a thread of its own.
-pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InstallError> {
+pub(crate) fn install(
+    addr: SocketAddr,
+    service: &str,
+    max_series: usize,
+) -> Result<(), InstallError> {
     let endpoint_error = |reason: String| InstallError::Endpoint(reason);
     // Binding first gives a clear error for a taken port, before anything is installed.
     let listener = std::net::TcpListener::bind(addr).map_err(|e| endpoint_error(e.to_string()))?;
@@ -67,8 +72,11 @@ pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InstallErro
         .enable_io()
         .build()
         .map_err(|e| endpoint_error(e.to_string()))?;
-    ::metrics::set_global_recorder(Scrubbing(recorder))
-        .map_err(|_| InstallError::RecorderAlreadySet)?;
+    ::metrics::set_global_recorder(Guarded {
+        inner: recorder,
+        series: cardinality::install(max_series),
+    })
+    .map_err(|_| InstallError::RecorderAlreadySet)?;
     let _ = ENDPOINT.set(endpoint.clone());
     bridge::serve_histograms();
     std::thread::Builder::new()
@@ -78,29 +86,38 @@ pub(crate) fn install(addr: SocketAddr, service: &str) -> Result<(), InstallErro
     Ok(())
 }
 
-/// The exporter's recorder, with every label value scrubbed before it is registered: a label
-/// that a program fills from a request (a path, a header) cannot carry personal data to the
-/// exposition.
-struct Scrubbing<R>(R);
+/// The exporter's recorder, with every label value scrubbed before it is registered (a label
+/// that a program fills from a request, a path or a header, cannot carry personal data to the
+/// exposition), and every metric's label sets held to its limit (see [`super::cardinality`]).
+struct Guarded<R> {
+    inner: R,
+    series: &'static SeriesGuard,
+}
 
-impl<R: ::metrics::Recorder> ::metrics::Recorder for Scrubbing<R> {
+impl<R> Guarded<R> {
+    fn key<'a>(&self, key: &'a Key) -> std::borrow::Cow<'a, Key> {
+        self.series.admit(scrub::metric_key(key).into_inner())
+    }
+}
+
+impl<R: ::metrics::Recorder> ::metrics::Recorder for Guarded<R> {
     fn describe_counter(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
-        self.0.describe_counter(key, unit, description);
+        self.inner.describe_counter(key, unit, description);
     }
     fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
-        self.0.describe_gauge(key, unit, description);
+        self.inner.describe_gauge(key, unit, description);
     }
     fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
-        self.0.describe_histogram(key, unit, description);
+        self.inner.describe_histogram(key, unit, description);
     }
     fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
-        self.0.register_counter(scrub::metric_key(key).get(), metadata)
+        self.inner.register_counter(&self.key(key), metadata)
     }
     fn register_gauge(&self, key: &Key, metadata: &Metadata<'_>) -> Gauge {
-        self.0.register_gauge(scrub::metric_key(key).get(), metadata)
+        self.inner.register_gauge(&self.key(key), metadata)
     }
     fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
-        self.0.register_histogram(scrub::metric_key(key).get(), metadata)
+        self.inner.register_histogram(&self.key(key), metadata)
     }
 }
 

@@ -29,10 +29,6 @@ use std::sync::LazyLock;
 pub(crate) struct Scrubbed<T>(T);
 
 impl<T> Scrubbed<T> {
-    pub(crate) fn get(&self) -> &T {
-        &self.0
-    }
-
     pub(crate) fn into_inner(self) -> T {
         self.0
     }

@@ -13,6 +13,21 @@ pub(super) struct Background {
     thread: JoinHandle<()>,
 }
 
+/// Forwards the call metrics and publishes obs's own counters, as they are now.
+pub(super) fn publish(pipeline: &Pipeline) {
+    crate::metrics::flush();
+    pipeline.counters.publish_metrics();
+    crate::trace::context::publish_metrics();
+    crate::metrics::cardinality::publish_metrics();
+}
+
+/// Describes obs's own series (HELP text and unit).
+fn describe() {
+    crate::trace::counters::Counters::describe_metrics();
+    crate::trace::context::describe_metrics();
+    crate::metrics::cardinality::describe_metrics();
+}
+
 impl Background {
     pub(super) fn start(
         pipeline: Arc<Pipeline>,
@@ -21,8 +36,7 @@ impl Background {
     ) -> std::io::Result<Background> {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
         let thread = std::thread::Builder::new().name("obs-metrics".into()).spawn(move || {
-            crate::trace::counters::Counters::describe_metrics();
-            crate::trace::context::describe_metrics();
+            describe();
             ::metrics::describe_counter!(
                 crate::names::OBS_LOG_LINES_DROPPED_TOTAL,
                 ::metrics::Unit::Count,
@@ -30,19 +44,15 @@ impl Background {
             );
             let mut gauges = ProcessGauges::new();
             loop {
-                crate::metrics::flush();
+                publish(&pipeline);
                 crate::metrics::prometheus::upkeep();
-                pipeline.counters.publish_metrics();
-                crate::trace::context::publish_metrics();
                 if let Some(errors) = &log_errors {
                     ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
                         .absolute(errors.dropped_lines() as u64);
                 }
                 gauges.collect();
                 if stopped.recv_timeout(interval).is_ok() {
-                    crate::metrics::flush();
-                    pipeline.counters.publish_metrics();
-                    crate::trace::context::publish_metrics();
+                    publish(&pipeline);
                     return;
                 }
             }

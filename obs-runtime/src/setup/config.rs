@@ -102,6 +102,9 @@ pub struct Limits {
     pub metrics_interval: Duration,
     /// Bound on `shutdown`.
     pub shutdown_timeout: Duration,
+    /// Label sets a metric may have on the Prometheus endpoint; more go to its overflow series
+    /// (`otel_metric_overflow="true"`), counted in `obs_metric_overflow_total`.
+    pub max_series_per_metric: usize,
 }
 
 impl Default for Limits {
@@ -114,6 +117,7 @@ impl Default for Limits {
             export_delay: Duration::from_millis(500),
             metrics_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(5),
+            max_series_per_metric: 2_000,
         }
     }
 }

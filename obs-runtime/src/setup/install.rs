@@ -72,12 +72,15 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
         .with(JsonLogLayer::new(writer, logger).with_filter(log_filter));
 
     if let Some(addr) = config.metrics_addr {
-        crate::metrics::prometheus::install(addr, &config.service_name).map_err(
-            |error| match error {
-                InstallError::Endpoint(reason) => InitError::MetricsEndpoint { addr, reason },
-                InstallError::RecorderAlreadySet => InitError::RecorderAlreadySet,
-            },
-        )?;
+        crate::metrics::prometheus::install(
+            addr,
+            &config.service_name,
+            config.limits.max_series_per_metric,
+        )
+        .map_err(|error| match error {
+            InstallError::Endpoint(reason) => InitError::MetricsEndpoint { addr, reason },
+            InstallError::RecorderAlreadySet => InitError::RecorderAlreadySet,
+        })?;
     }
     tracing::subscriber::set_global_default(ObsSubscriber::new(subscriber))
         .map_err(|_| InitError::SubscriberAlreadySet)?;

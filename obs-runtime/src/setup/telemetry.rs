@@ -32,9 +32,7 @@ impl Telemetry {
         let Some(inner) = inner.as_ref() else {
             return false;
         };
-        crate::metrics::flush();
-        inner.pipeline.counters.publish_metrics();
-        crate::trace::context::publish_metrics();
+        super::background::publish(&inner.pipeline);
         let spans = inner.pipeline.queue.as_ref().is_none_or(|q| q.flush(inner.shutdown_timeout));
         let logs = inner.logger_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
         spans && logs
