@@ -90,6 +90,11 @@ fn the_report_explains_the_injected_slowness_and_failure_without_leaking_pii() {
     let html = std::fs::read_to_string(report["html_report"].as_str().unwrap()).unwrap();
     assert!(html.contains("shop::db::slow_history_query") && html.contains("disk I/O error"));
 
+    // From the slowest operation's p99 to a trace: its bucket's exemplar is a kept trace.
+    let exemplar = &report["p99_exemplar"];
+    assert_eq!(exemplar["in_trace_file"], true, "{exemplar:#}");
+    assert_eq!(exemplar["operation"], "storefront.history_page", "{exemplar:#}");
+
     // The golden signals come from the services' own metrics.
     let operations = report["operations"].as_array().unwrap();
     let place = operations.iter().find(|o| o["operation"] == "orders.place").unwrap();

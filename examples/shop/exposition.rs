@@ -1,5 +1,6 @@
-//! Reading what a service's `/metrics` says: the Prometheus text format, as Prometheus reads it
-//! when it scrapes. (The demo computes its table from these samples, not from its own counts.)
+//! Reading what a service's `/metrics` says, in the OpenMetrics format (as Prometheus asks for it
+//! when it scrapes), exemplars included. (The demo computes its table from these samples, not
+//! from its own counts.)
 //!
 //! Written here because the format is a few lines of grammar and the crates that parse it are not
 //! kept up; this parser reads what obs's exporter writes (no escaped quotes in label values).
@@ -11,6 +12,8 @@ pub struct Sample {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub value: f64,
+    /// The exemplar's trace id, when the sample has one.
+    pub exemplar: Option<String>,
 }
 
 pub fn parse(text: &str) -> Vec<Sample> {
@@ -21,6 +24,14 @@ pub fn parse(text: &str) -> Vec<Sample> {
 }
 
 fn parse_line(line: &str) -> Option<Sample> {
+    let (line, exemplar) = match line.split_once(" # ") {
+        Some((sample, exemplar)) => (sample, Some(exemplar)),
+        None => (line, None),
+    };
+    let exemplar = exemplar
+        .and_then(|e| e.split("trace_id=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned);
     let (series, value) = line.rsplit_once(' ')?;
     let value = value.parse().ok()?;
     let (name, labels) = match series.split_once('{') {
@@ -35,7 +46,7 @@ fn parse_line(line: &str) -> Option<Sample> {
             Some((key.trim_start_matches(',').to_owned(), value.trim_end_matches('"').to_owned()))
         })
         .collect();
-    Some(Sample { name: name.to_owned(), labels, value })
+    Some(Sample { name: name.to_owned(), labels, value, exemplar })
 }
 
 /// The sum of the samples of `name` whose labels include `filter`.
@@ -53,6 +64,27 @@ pub fn matching<'a>(
         s.name == name
             && filter.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
     })
+}
+
+/// The bucket a histogram's `q`-quantile falls in (its upper bound), and the trace id of that
+/// bucket's exemplar.
+pub fn quantile_exemplar(
+    samples: &[Sample],
+    histogram: &str,
+    filter: &[(&str, &str)],
+    q: f64,
+) -> Option<(String, String)> {
+    let bucket_name = format!("{histogram}_bucket");
+    let mut buckets: Vec<(f64, &Sample)> = matching(samples, &bucket_name, filter)
+        .filter_map(|s| {
+            let le = s.labels.get("le")?;
+            Some((if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? }, s))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last()?.1.value;
+    let (_, bucket) = buckets.iter().find(|(_, s)| s.value >= q * total)?;
+    Some((bucket.labels.get("le")?.clone(), bucket.exemplar.clone()?))
 }
 
 /// The `q`-quantile of a histogram's buckets, interpolated as Prometheus's `histogram_quantile`.

@@ -36,6 +36,7 @@ pub fn scrape(services: &[Service]) -> Scraped {
         .map(|s| {
             let text = client
                 .get(format!("http://{}/metrics", s.metrics))
+                .header("accept", "application/openmetrics-text;version=1.0.0")
                 .send()
                 .and_then(|r| r.text())
                 .unwrap_or_default();
@@ -145,6 +146,33 @@ pub fn print(
         "load": {"requests": load.requests, "failures": load.failures, "seconds": elapsed},
         "operations": rows.iter().map(|r| serde_json::json!({"service": r.service, "operation": r.operation, "calls": r.calls, "errors": r.errors, "p99_seconds": r.p99})).collect::<Vec<_>>(),
     });
+
+    // From the latency spike to the guilty trace: the exemplar of the slowest operation's p99
+    // bucket, a trace that was kept.
+    if let Some(row) = rows
+        .iter()
+        .filter(|r| r.p99.is_some())
+        .max_by(|a, b| a.p99.unwrap_or(0.0).total_cmp(&b.p99.unwrap_or(0.0)))
+        && let Some((_, samples)) = scraped.services.iter().find(|(s, _)| *s == row.service)
+        && let Some((le, trace_id)) = crate::exposition::quantile_exemplar(
+            samples,
+            "obs_operation_duration_seconds",
+            &[("operation", row.operation.as_str())],
+            0.99,
+        )
+    {
+        let kept = obs::traceview::read_file(traces)
+            .is_ok_and(|t| t.iter().any(|trace| trace.trace_id == trace_id));
+        println!(
+            "\nthe p99 of {} ({} ms) is in the bucket le={le} s; its exemplar is trace {trace_id}{}",
+            row.operation,
+            ms(row.p99),
+            if kept { " (obs trace opens it)" } else { " (not in the trace file)" }
+        );
+        json["p99_exemplar"] = serde_json::json!({
+            "operation": row.operation, "le": le, "trace_id": trace_id, "in_trace_file": kept,
+        });
+    }
 
     match obs::traceview::read_file(traces) {
         Ok(traces) => explain(&traces, scraped, out, &style, &mut json),

@@ -90,6 +90,24 @@ for name in os.listdir(dashboards):
         uid = (panel.get("datasource") or {}).get("uid")
         check(panel.get("type") == "row" or uid in uids, f"grafana: panel {panel.get('title')} of {name} queries datasource {uid}, which is not provisioned")
 
+# Exemplars: stored by Prometheus, shown on the latency panels, and linked to Jaeger.
+command = " ".join(services.get("prometheus", {}).get("command", []))
+check("exemplar-storage" in command, "prometheus: exemplar storage is not enabled (--enable-feature=exemplar-storage)")
+by_uid = {d["uid"]: d for d in datasources}
+for d in datasources:
+    for destination in (d.get("jsonData") or {}).get("exemplarTraceIdDestinations", []):
+        target = by_uid.get(destination.get("datasourceUid"))
+        check(target is not None and target["type"] == "jaeger", f"grafana: exemplars of {d['name']} link to {destination}, not a provisioned Jaeger")
+        check(destination.get("name") == "trace_id", "grafana: exemplars are linked by their trace_id label")
+check(any((d.get("jsonData") or {}).get("exemplarTraceIdDestinations") for d in datasources if d["type"] == "prometheus"), "grafana: the Prometheus datasource does not link exemplars to traces")
+for name in os.listdir(dashboards):
+    with open(os.path.join(dashboards, name)) as f:
+        dashboard = json.load(f)
+    latency = [p for p in dashboard.get("panels", []) if p.get("title", "").endswith(": latency")]
+    check(latency, f"grafana: {name} has no latency panel")
+    for panel in latency:
+        check(all(t.get("exemplar") is True for t in panel.get("targets", [])), f"grafana: panel {panel.get('title')} of {name} does not show exemplars")
+
 prometheus = load("examples/stack/prometheus/prometheus.yml")
 for alertmanagers in prometheus.get("alerting", {}).get("alertmanagers", []):
     for sc in alertmanagers.get("static_configs", []):

@@ -48,11 +48,18 @@ struct Panel {
     unit: &'static str,
     targets: Vec<(String, String)>,
     threshold: Option<f64>,
+    /// Show the series' exemplars: points that open their trace (in Jaeger).
+    exemplars: bool,
 }
 
 impl Panel {
     fn new(title: impl Into<String>, unit: &'static str, targets: Vec<(String, String)>) -> Self {
-        Panel { title: title.into(), unit, targets, threshold: None }
+        Panel { title: title.into(), unit, targets, threshold: None, exemplars: false }
+    }
+
+    fn exemplars(mut self) -> Self {
+        self.exemplars = true;
+        self
     }
 
     fn threshold(mut self, value: Option<f64>) -> Self {
@@ -66,7 +73,7 @@ impl Panel {
             .targets
             .iter()
             .enumerate()
-            .map(|(i, (expr, legend))| json!({"refId": char::from(b'A' + i as u8).to_string(), "datasource": datasource, "expr": expr, "legendFormat": legend}))
+            .map(|(i, (expr, legend))| json!({"refId": char::from(b'A' + i as u8).to_string(), "datasource": datasource, "expr": expr, "legendFormat": legend, "exemplar": self.exemplars}))
             .collect();
         let mut steps = vec![json!({"color": "green", "value": null})];
         if let Some(value) = self.threshold {
@@ -113,7 +120,8 @@ pub fn golden_signals(title: &str, operations: &[Operation]) -> Value {
                 "s",
                 vec![(quantile(0.5), "p50".into()), (quantile(0.95), "p95".into()), (quantile(0.99), "p99".into())],
             )
-            .threshold(objective.and_then(|o| o.latency_ms).map(|ms| ms as f64 / 1000.0)),
+            .threshold(objective.and_then(|o| o.latency_ms).map(|ms| ms as f64 / 1000.0))
+            .exemplars(),
             Panel::new(
                 format!("{}: traffic", op.name),
                 "reqps",
