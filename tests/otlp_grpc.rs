@@ -1,4 +1,5 @@
-//! OTLP over gRPC (the `grpc` feature) to a real receiver: oteltest's GrpcSink.
+//! OTLP over gRPC (the `grpc` feature) to a real receiver, oteltest's GrpcSink: traces, logs and
+//! metrics.
 #![cfg(feature = "grpc")]
 
 #[path = "common/mod.rs"]
@@ -21,6 +22,8 @@ fn spans_and_logs_reach_a_grpc_receiver() {
     let config = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_owned()),
+        ("OTEL_METRICS_EXPORTER", "otlp".to_owned()),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "200".to_owned()),
     ];
     let mut builder = obs::TelemetryBuilder::new("grpc-test")
         .ignore_env()
@@ -49,5 +52,18 @@ fn spans_and_logs_reach_a_grpc_receiver() {
         .logs()
         .iter()
         .any(|l| l["body"]["stringValue"] == "looking up")));
+    // Metrics over gRPC too: the call counted, in its histogram.
+    assert!(telemetry.flush());
+    let pushed = |sink: &OtlpSink| {
+        sink.requests().into_iter().filter(|(s, _)| s == "metrics").any(|(_, r)| {
+            r["resourceMetrics"][0]["scopeMetrics"][0]["metrics"].as_array().is_some_and(|m| {
+                m.iter().any(|m| {
+                    m["name"] == "function.calls.duration"
+                        && m["histogram"]["dataPoints"][0]["count"] == "1"
+                })
+            })
+        })
+    };
+    assert!(wait_until(Duration::from_secs(15), || pushed(&sink)), "{:?}", sink.requests());
     telemetry.shutdown().unwrap();
 }

@@ -104,3 +104,5 @@ pub const HTTP_CLIENT_DURATION_ATTRIBUTES: [&str; 5] = [
 /// Counter: registrations of a series beyond its metric's limit of label sets, sent to the
 /// overflow series `{otel_metric_overflow="true"}`; labelled `metric`.
 pub const OBS_METRIC_OVERFLOW_TOTAL: &str = "obs_metric_overflow_total";
+/// Counter: OTLP metric pushes that failed.
+pub const OBS_METRIC_EXPORTS_FAILED_TOTAL: &str = "obs_metric_exports_failed_total";

@@ -26,11 +26,13 @@
 mod bridge;
 pub(crate) mod cardinality;
 mod exposition;
+pub(crate) mod otlp;
 pub(crate) mod process;
 pub(crate) mod prometheus;
+pub(crate) mod recorder;
 mod snapshot;
 
+pub use crate::names::HTTP_DURATION_BUCKETS;
 pub use crate::observe::stats::DURATION_BUCKETS;
 pub use bridge::{disable, enable, flush, is_collecting, spawn_flusher};
-pub use prometheus::HTTP_DURATION_BUCKETS;
 pub use snapshot::{FunctionMetrics, function, snapshot};

@@ -19,6 +19,7 @@ pub(super) fn publish(pipeline: &Pipeline) {
     pipeline.counters.publish_metrics();
     crate::trace::context::publish_metrics();
     crate::metrics::cardinality::publish_metrics();
+    crate::metrics::otlp::publish_metrics();
 }
 
 /// Describes obs's own series (HELP text and unit).
@@ -26,6 +27,7 @@ fn describe() {
     crate::trace::counters::Counters::describe_metrics();
     crate::trace::context::describe_metrics();
     crate::metrics::cardinality::describe_metrics();
+    crate::metrics::otlp::describe_metrics();
 }
 
 impl Background {
@@ -45,7 +47,7 @@ impl Background {
             let mut gauges = ProcessGauges::new();
             loop {
                 publish(&pipeline);
-                crate::metrics::prometheus::upkeep();
+                crate::metrics::recorder::upkeep();
                 if let Some(errors) = &log_errors {
                     ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
                         .absolute(errors.dropped_lines() as u64);

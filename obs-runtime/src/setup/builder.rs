@@ -1,6 +1,6 @@
 //! The builder of [`init`]'s settings, and `init` itself.
 
-use super::config::{Config, OtlpConfig, Protocol, Sampler};
+use super::config::{Config, OtlpConfig, OtlpMetricsConfig, Protocol, Sampler};
 use super::error::{ConfigError, InitError};
 use super::sinks::SinkFactory;
 use super::telemetry::Telemetry;
@@ -124,6 +124,29 @@ impl TelemetryBuilder {
     /// `http://localhost:4318`).
     pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.config.otlp = Some(OtlpConfig::new(&endpoint.into(), Protocol::HttpProtobuf));
+        self
+    }
+
+    /// Also pushes every metric over OTLP, every `interval`, to the collector set with
+    /// [`otlp_endpoint`](Self::otlp_endpoint) (`OTEL_METRICS_EXPORTER=otlp` and
+    /// `OTEL_METRIC_EXPORT_INTERVAL` do the same from the environment). The Prometheus endpoint
+    /// stays, unless [`prometheus(None)`](Self::prometheus).
+    pub fn otlp_metrics(mut self, interval: Duration) -> Self {
+        match &self.config.otlp {
+            Some(otlp) => {
+                let mut metrics = OtlpMetricsConfig::beside(otlp);
+                metrics.interval = interval;
+                self.config.otlp_metrics = Some(metrics);
+            }
+            None => {
+                self.error = Some(ConfigError::Invalid {
+                    setting: "otlp_metrics",
+                    value: format!("{interval:?}"),
+                    expected: "an OTLP endpoint first: call `otlp_endpoint` before `otlp_metrics`"
+                        .into(),
+                });
+            }
+        }
         self
     }
 

@@ -18,6 +18,10 @@
 //! | `OBS_TRACES_KEEP_SLOWER_THAN_MS` | also keep every trace in which a span lasted longer | off |
 //! | `OBS_TRACES_FILE` | the embedded trace file, used when no OTLP endpoint is set; `off` disables it | `obs-traces.jsonl` |
 //! | `OBS_METRICS_ADDR` | address of the Prometheus `/metrics` endpoint; `off` disables it | `127.0.0.1:9464` |
+//! | `OTEL_METRICS_EXPORTER` | `prometheus` (the endpoint), `otlp` (push), both comma-separated, or `none` | `prometheus` |
+//! | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` | where OTLP metrics go | `…/v1/metrics` of the OTLP endpoint, else `http://localhost:4318/v1/metrics` |
+//! | `OTEL_METRIC_EXPORT_INTERVAL` | milliseconds between pushes | 60000 |
+//! | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` | `cumulative`, `delta` or `lowmemory` (delta for counters and histograms) | `cumulative` |
 
 use crate::setup::error::ConfigError;
 use std::net::SocketAddr;
@@ -85,6 +89,43 @@ fn signal_url(base: &str, protocol: Protocol, path: &str) -> String {
 /// The embedded trace file, unless `OBS_TRACES_FILE` says otherwise; what `obs trace` reads.
 pub const DEFAULT_TRACES_FILE: &str = "obs-traces.jsonl";
 
+/// Metrics pushed over OTLP (`OTEL_METRICS_EXPORTER=otlp`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtlpMetricsConfig {
+    /// URL metrics are sent to (`…/v1/metrics` over HTTP).
+    pub endpoint: String,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// Timeout of one push.
+    pub timeout: Duration,
+    /// Time between pushes.
+    pub interval: Duration,
+    /// Cumulative or delta points.
+    pub temporality: Temporality,
+}
+
+impl OtlpMetricsConfig {
+    /// The default time between pushes (OpenTelemetry's `OTEL_METRIC_EXPORT_INTERVAL`).
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
+
+    /// Pushes to the metrics endpoint of `otlp`'s collector (its traces endpoint's neighbour).
+    pub fn beside(otlp: &OtlpConfig) -> OtlpMetricsConfig {
+        let endpoint = match otlp.protocol {
+            Protocol::HttpProtobuf => otlp.traces_endpoint.replace("v1/traces", "v1/metrics"),
+            Protocol::Grpc => otlp.traces_endpoint.clone(),
+        };
+        OtlpMetricsConfig {
+            endpoint,
+            protocol: otlp.protocol,
+            timeout: otlp.timeout,
+            interval: Self::DEFAULT_INTERVAL,
+            temporality: Temporality::Cumulative,
+        }
+    }
+}
+
+pub use crate::metrics::otlp::Temporality;
+
 /// Bounds on the memory and queues of the trace pipeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Limits {
@@ -135,6 +176,8 @@ pub struct Config {
     pub resource_attributes: Vec<(String, String)>,
     /// OTLP export; `None` writes traces to [`Config::traces_file`].
     pub otlp: Option<OtlpConfig>,
+    /// Metrics pushed over OTLP; `None`: metrics are only served on [`Config::metrics_addr`].
+    pub otlp_metrics: Option<OtlpMetricsConfig>,
     /// The embedded trace file (OTLP-JSON lines), used when there is no OTLP endpoint.
     pub traces_file: Option<PathBuf>,
     /// Head sampler.
@@ -171,6 +214,7 @@ impl Config {
             log_filter: "info".into(),
             trace_filter: "info".into(),
             metrics_addr: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+            otlp_metrics: None,
             sdk_disabled: false,
             limits: Limits::default(),
         }
@@ -327,6 +371,73 @@ impl Config {
                     value: addr.into(),
                     expected: "a socket address such as 127.0.0.1:9464, or `off`".into(),
                 })?),
+            };
+        }
+        self.apply_metrics_env(&get, protocol)
+    }
+
+    /// The metrics exporters: `OTEL_METRICS_EXPORTER` and the OTLP metrics variables.
+    fn apply_metrics_env(
+        &mut self,
+        get: &dyn Fn(&str) -> Option<String>,
+        protocol: Protocol,
+    ) -> Result<(), ConfigError> {
+        if let Some(exporters) = get("OTEL_METRICS_EXPORTER") {
+            let names: Vec<&str> =
+                exporters.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+            for name in &names {
+                if !["otlp", "prometheus", "none"].contains(name) {
+                    return Err(ConfigError::InvalidEnv {
+                        var: "OTEL_METRICS_EXPORTER",
+                        value: exporters.clone(),
+                        expected: "`prometheus`, `otlp`, both comma-separated, or `none`".into(),
+                    });
+                }
+            }
+            if !names.contains(&"prometheus") {
+                self.metrics_addr = None;
+            }
+            if names.contains(&"otlp") {
+                if self.otlp_metrics.is_none() {
+                    self.otlp_metrics = Some(match &self.otlp {
+                        Some(otlp) => OtlpMetricsConfig::beside(otlp),
+                        None => OtlpMetricsConfig::beside(&OtlpConfig::new(
+                            "http://localhost:4318",
+                            protocol,
+                        )),
+                    });
+                }
+            } else {
+                self.otlp_metrics = None;
+            }
+        }
+        let Some(metrics) = &mut self.otlp_metrics else { return Ok(()) };
+        if let Some(endpoint) = get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+            metrics.endpoint = check_url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", endpoint)?;
+        }
+        if let Some(ms) = get("OTEL_METRIC_EXPORT_INTERVAL") {
+            let ms = ms.trim().parse::<u64>().ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                ConfigError::InvalidEnv {
+                    var: "OTEL_METRIC_EXPORT_INTERVAL",
+                    value: ms.clone(),
+                    expected: "a number of milliseconds above 0, e.g. 60000".into(),
+                }
+            })?;
+            metrics.interval = Duration::from_millis(ms);
+        }
+        if let Some(preference) = get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") {
+            metrics.temporality = match preference.trim().to_ascii_lowercase().as_str() {
+                "cumulative" => Temporality::Cumulative,
+                // Low memory: delta for counters and histograms, which is what obs pushes as
+                // sums; gauges are the same either way.
+                "delta" | "lowmemory" => Temporality::Delta,
+                _ => {
+                    return Err(ConfigError::InvalidEnv {
+                        var: "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                        value: preference,
+                        expected: "`cumulative`, `delta` or `lowmemory`".into(),
+                    });
+                }
             };
         }
         Ok(())

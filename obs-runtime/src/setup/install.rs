@@ -8,7 +8,7 @@ use super::error::{ConfigError, InitError};
 use super::sinks::SinkFactory;
 use super::telemetry::{Inner, Telemetry};
 use crate::logs::JsonLogLayer;
-use crate::metrics::prometheus::InstallError;
+use crate::metrics::recorder::InstallError;
 use crate::trace::export::QueueSettings;
 use crate::trace::layer::ObsLayer;
 use crate::trace::pipeline::{Pipeline, PipelineSettings};
@@ -71,17 +71,47 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
         .with(trace_layer)
         .with(JsonLogLayer::new(writer, logger).with_filter(log_filter));
 
-    if let Some(addr) = config.metrics_addr {
-        crate::metrics::prometheus::install(
-            addr,
+    // The recorder holds the `metrics` series for the endpoint and for the OTLP push.
+    let store = if config.metrics_addr.is_some() || config.otlp_metrics.is_some() {
+        let endpoint = |reason: String| match config.metrics_addr {
+            Some(addr) => InitError::MetricsEndpoint { addr, reason },
+            None => InitError::Exporter { endpoint: "metrics".into(), reason },
+        };
+        // Bound first: a taken port is a clear error before anything is installed.
+        let listener = config
+            .metrics_addr
+            .map(|addr| crate::metrics::prometheus::bind(addr).map_err(endpoint))
+            .transpose()?;
+        let store = crate::metrics::recorder::install(
             &config.service_name,
             config.limits.max_series_per_metric,
         )
         .map_err(|error| match error {
-            InstallError::Endpoint(reason) => InitError::MetricsEndpoint { addr, reason },
+            InstallError::Exporter(reason) => endpoint(reason),
             InstallError::RecorderAlreadySet => InitError::RecorderAlreadySet,
         })?;
-    }
+        if let Some(listener) = listener {
+            crate::metrics::prometheus::serve(listener, store).map_err(endpoint)?;
+        }
+        Some(store)
+    } else {
+        None
+    };
+    let pusher = match (&config.otlp_metrics, store) {
+        (Some(otlp), Some(store)) => Some(
+            crate::metrics::otlp::Pusher::start(
+                store,
+                super::otlp::metrics_sink(otlp)?,
+                crate::metrics::otlp::PushSettings {
+                    interval: otlp.interval,
+                    temporality: otlp.temporality,
+                    resource: super::resource::proto(&resource),
+                },
+            )
+            .map_err(|source| InitError::Thread { name: "metrics push", source })?,
+        ),
+        _ => None,
+    };
     tracing::subscriber::set_global_default(ObsSubscriber::new(subscriber))
         .map_err(|_| InitError::SubscriberAlreadySet)?;
     crate::metrics::enable();
@@ -105,6 +135,7 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
             logger_provider,
             log_guard,
             background,
+            pusher,
             shutdown_timeout: config.limits.shutdown_timeout,
         })),
     })

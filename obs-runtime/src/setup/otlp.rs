@@ -1,7 +1,7 @@
 //! The OTLP exporters of `opentelemetry-otlp` for spans and logs, built from the configuration:
 //! HTTP/protobuf, or gRPC with the `grpc` feature.
 
-use super::config::{OtlpConfig, Protocol};
+use super::config::{OtlpConfig, OtlpMetricsConfig, Protocol};
 use super::error::InitError;
 use crate::trace::export::{Exporter, SpanSink};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
@@ -56,15 +56,34 @@ pub(crate) fn log_provider(
     Ok(builder.build())
 }
 
+/// The sink of the OTLP metrics push: protobuf over HTTP, or gRPC with the `grpc` feature.
+pub(crate) fn metrics_sink(
+    otlp: &OtlpMetricsConfig,
+) -> Result<Box<dyn crate::metrics::otlp::MetricsSink>, InitError> {
+    match otlp.protocol {
+        Protocol::HttpProtobuf => {
+            let client = blocking_client(otlp.timeout, &otlp.endpoint)?;
+            Ok(Box::new(crate::metrics::otlp::HttpSink { client, endpoint: otlp.endpoint.clone() }))
+        }
+        Protocol::Grpc => grpc::metrics_sink(otlp),
+    }
+}
+
 /// A blocking client with the export timeout, built on its own thread: `reqwest` refuses to
 /// build or drop a blocking client from inside an async runtime, and `obs::init` is often
 /// called in `#[tokio::main]`.
 fn http_client(otlp: &OtlpConfig) -> Result<reqwest::blocking::Client, InitError> {
-    let timeout = otlp.timeout;
+    blocking_client(otlp.timeout, &otlp.traces_endpoint)
+}
+
+fn blocking_client(
+    timeout: std::time::Duration,
+    endpoint: &str,
+) -> Result<reqwest::blocking::Client, InitError> {
     std::thread::spawn(move || reqwest::blocking::Client::builder().timeout(timeout).build())
         .join()
-        .map_err(|_| build_error(&otlp.traces_endpoint, "the HTTP client panicked while starting"))?
-        .map_err(|e| build_error(&otlp.traces_endpoint, e))
+        .map_err(|_| build_error(endpoint, "the HTTP client panicked while starting"))?
+        .map_err(|e| build_error(endpoint, e))
 }
 
 #[cfg(feature = "grpc")]
@@ -143,6 +162,28 @@ mod grpc {
         }
     }
 
+    pub(super) fn metrics_sink(
+        otlp: &OtlpMetricsConfig,
+    ) -> Result<Box<dyn crate::metrics::otlp::MetricsSink>, InitError> {
+        use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| build_error(&otlp.endpoint, e))?;
+        let channel = {
+            let _guard = runtime.enter();
+            tonic::transport::Channel::from_shared(otlp.endpoint.clone())
+                .map_err(|e| build_error(&otlp.endpoint, e))?
+                .timeout(otlp.timeout)
+                .connect_lazy()
+        };
+        Ok(Box::new(crate::metrics::otlp::GrpcSink {
+            client: MetricsServiceClient::new(channel),
+            runtime,
+            timeout: otlp.timeout,
+        }))
+    }
+
     pub(super) fn log_exporter(otlp: &OtlpConfig) -> Result<GrpcLogExporter, InitError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -183,5 +224,14 @@ mod grpc {
         otlp: &OtlpConfig,
     ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
         Err(needs_feature(otlp))
+    }
+
+    pub(super) fn metrics_sink(
+        otlp: &OtlpMetricsConfig,
+    ) -> Result<Box<dyn crate::metrics::otlp::MetricsSink>, InitError> {
+        Err(build_error(
+            &otlp.endpoint,
+            "OTLP over gRPC needs obs's `grpc` feature; enable it, or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+        ))
     }
 }

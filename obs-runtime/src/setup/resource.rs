@@ -21,3 +21,14 @@ pub(super) fn resource(config: &Config) -> Resource {
         .with_attributes(attributes)
         .build()
 }
+
+/// The resource as OTLP's message, for the metrics push.
+pub(super) fn proto(resource: &Resource) -> opentelemetry_proto::tonic::resource::v1::Resource {
+    let attributes =
+        opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema::from(resource);
+    opentelemetry_proto::tonic::resource::v1::Resource {
+        attributes: attributes.attributes.0,
+        dropped_attributes_count: 0,
+        entity_refs: Vec::new(),
+    }
+}

@@ -13,6 +13,7 @@ pub(super) struct Inner {
     pub(super) logger_provider: Option<SdkLoggerProvider>,
     pub(super) log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
     pub(super) background: Background,
+    pub(super) pusher: Option<crate::metrics::otlp::Pusher>,
     pub(super) shutdown_timeout: Duration,
 }
 
@@ -35,7 +36,8 @@ impl Telemetry {
         super::background::publish(&inner.pipeline);
         let spans = inner.pipeline.queue.as_ref().is_none_or(|q| q.flush(inner.shutdown_timeout));
         let logs = inner.logger_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
-        spans && logs
+        let metrics = inner.pusher.as_ref().is_none_or(|p| p.flush(inner.shutdown_timeout));
+        spans && logs && metrics
     }
 
     /// What the trace pipeline has done so far: traces kept and dropped, spans exported, and
@@ -71,6 +73,10 @@ impl Telemetry {
         if let Some(provider) = inner.logger_provider {
             let remaining = inner.shutdown_timeout.saturating_sub(started.elapsed());
             let _ = provider.shutdown_with_timeout(remaining);
+        }
+        if let Some(pusher) = inner.pusher {
+            let remaining = inner.shutdown_timeout.saturating_sub(started.elapsed());
+            let _ = pusher.shutdown(remaining);
         }
         drop(inner.log_guard);
         traces
