@@ -51,24 +51,6 @@ fn the_generated_rules_pass_promtool_check_and_its_unit_tests() {
     assert!(tested.contains("SUCCESS"), "{tested}");
 }
 
-/// Prometheus, started on 127.0.0.1 for one test and killed at the end.
-struct Prometheus {
-    child: std::process::Child,
-    addr: std::net::SocketAddr,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn api(prometheus: &Prometheus, path: &str) -> Option<serde_json::Value> {
-    let (status, body) = common::try_http_get(prometheus.addr, path)?;
-    (status == 200).then(|| serde_json::from_str(&body).ok()).flatten()
-}
-
 #[test]
 fn a_real_prometheus_scrapes_the_service_and_loads_the_rules_healthy() {
     use std::time::Duration;
@@ -91,47 +73,33 @@ fn a_real_prometheus_scrapes_the_service_and_loads_the_rules_healthy() {
     telemetry.flush();
 
     let rules = generate(dir.path());
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['{metrics}']\n",
-            rules.display()
-        ),
-    )
-    .unwrap();
-    run(Command::new("promtool").arg("check").arg("config").arg(&config));
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], common::free_port()));
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-        .arg(format!("--web.listen-address={addr}"))
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("prometheus (Debian package `prometheus`)");
-    let prometheus = Prometheus { child, addr };
+    let prometheus = common::Prometheus::start(
+        "shop",
+        &[metrics],
+        &format!("rule_files:\n  - {}\n", rules.display()),
+        &[],
+    );
 
     // The golden-signal series, scraped, with the service's and the scrape's labels.
     let query = "/api/v1/query?query=obs_operation_duration_seconds_count";
     let found = common::wait_until(Duration::from_secs(60), || {
-        api(&prometheus, query)
+        prometheus
+            .api(query)
             .is_some_and(|v| v["data"]["result"].as_array().is_some_and(|r| !r.is_empty()))
     });
-    let log = || std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
+    let log = || prometheus.log();
     assert!(found, "no golden-signal series in Prometheus:\n{}", log());
-    let series = &api(&prometheus, query).unwrap()["data"]["result"][0]["metric"];
+    let series = &prometheus.api(query).unwrap()["data"]["result"][0]["metric"];
     assert_eq!(
         (&series["operation"], &series["service"], &series["job"]),
         (&"checkout".into(), &"shop".into(), &"shop".into())
     );
-    let errors = api(&prometheus, "/api/v1/query?query=obs_operation_errors_total").unwrap();
+    let errors = prometheus.api("/api/v1/query?query=obs_operation_errors_total").unwrap();
     assert_eq!(errors["data"]["result"][0]["metric"]["error_type"], "alloc::string::String");
 
     // Every rule loaded, and healthy once evaluated.
     let healthy = common::wait_until(Duration::from_secs(30), || {
-        api(&prometheus, "/api/v1/rules").is_some_and(|v| {
+        prometheus.api("/api/v1/rules").is_some_and(|v| {
             let rules: Vec<&serde_json::Value> = v["data"]["groups"]
                 .as_array()
                 .into_iter()
@@ -144,10 +112,10 @@ fn a_real_prometheus_scrapes_the_service_and_loads_the_rules_healthy() {
     assert!(
         healthy,
         "rules not all healthy: {}\n{}",
-        api(&prometheus, "/api/v1/rules").unwrap_or_default(),
+        prometheus.api("/api/v1/rules").unwrap_or_default(),
         log()
     );
-    let groups = api(&prometheus, "/api/v1/rules").unwrap();
+    let groups = prometheus.api("/api/v1/rules").unwrap();
     let mut names: Vec<&str> = groups["data"]["groups"]
         .as_array()
         .unwrap()
@@ -158,7 +126,8 @@ fn a_real_prometheus_scrapes_the_service_and_loads_the_rules_healthy() {
     assert_eq!(names, ["obs-objectives", "obs-recording", "obs-symptoms"]);
     // A recording rule produces data from the scraped series.
     let recorded = common::wait_until(Duration::from_secs(30), || {
-        api(&prometheus, "/api/v1/query?query=obs:operation_calls:rate1m")
+        prometheus
+            .api("/api/v1/query?query=obs:operation_calls:rate1m")
             .is_some_and(|v| v["data"]["result"].as_array().is_some_and(|r| !r.is_empty()))
     });
     assert!(recorded, "the recording rules produced nothing:\n{}", log());

@@ -253,3 +253,79 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Lines {
         self.clone()
     }
 }
+
+/// A real Prometheus (Debian's), started on 127.0.0.1 for one test and killed when dropped.
+pub struct Prometheus {
+    child: Child,
+    pub addr: SocketAddr,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    /// Scrapes `targets` every second as job `job`; `config` is added to the configuration's top level
+    /// (`rule_files`, …); `flags` go on the command line (`--enable-feature=…`).
+    pub fn start(job: &str, targets: &[SocketAddr], config: &str, flags: &[&str]) -> Prometheus {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("prometheus.yml");
+        let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+        std::fs::write(
+            &file,
+            format!(
+                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n{config}scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: [{}]\n",
+                targets.join(", ")
+            ),
+        )
+        .unwrap();
+        let check = Command::new("promtool").arg("check").arg("config").arg(&file).output();
+        let check = check.expect("promtool (Debian package `prometheus`; .ci/run installs it)");
+        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let log = dir.path().join("prometheus.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", file.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address={addr}"))
+            .args(flags)
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .expect("prometheus (Debian package `prometheus`; .ci/run installs it)");
+        Prometheus { child, addr, log, _dir: dir }
+    }
+
+    /// `GET path` of its HTTP API, as JSON, if it answered 200.
+    pub fn api(&self, path: &str) -> Option<Value> {
+        let (status, body) = try_http_get(self.addr, path)?;
+        (status == 200).then(|| serde_json::from_str(&body).ok()).flatten()
+    }
+
+    /// The result of an instant query.
+    pub fn query(&self, query: &str) -> Vec<Value> {
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b':' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        self.api(&format!("/api/v1/query?query={encoded}"))
+            .and_then(|v| v["data"]["result"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

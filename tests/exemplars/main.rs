@@ -183,51 +183,24 @@ fn the_prometheus_text_format_is_unchanged_for_other_scrapers() {
 #[test]
 fn a_real_prometheus_stores_exemplars_that_open_traces_in_the_trace_file() {
     let env = env();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: exemplars\n    static_configs:\n      - targets: ['{}']\n",
-            env.metrics
-        ),
-    )
-    .unwrap();
-    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _prometheus = Killed(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg("--enable-feature=exemplar-storage")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("prometheus (Debian package `prometheus`; .ci/run installs it)"),
+    let prometheus = common::Prometheus::start(
+        "exemplars",
+        &[env.metrics],
+        "",
+        &["--enable-feature=exemplar-storage"],
     );
     let now =
         || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let start = now() - 60;
     let query = |q: &str| {
         let path = format!("/api/v1/query_exemplars?query={q}&start={start}&end={}", now() + 60);
-        common::try_http_get(addr, &path).and_then(|(status, body)| {
-            (status == 200).then(|| serde_json::from_str::<Value>(&body).ok()).flatten()
-        })
+        prometheus.api(&path)
     };
     let found = wait_until(Duration::from_secs(60), || {
         query("function_calls_duration_seconds_bucket")
             .is_some_and(|v| v["data"].as_array().is_some_and(|d| !d.is_empty()))
     });
-    let log = std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
-    assert!(found, "Prometheus stored no exemplar:\n{log}");
+    assert!(found, "Prometheus stored no exemplar:\n{}", prometheus.log());
     let kept = trace_ids_in_file();
     let mut seen = 0;
     for q in [

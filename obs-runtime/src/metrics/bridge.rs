@@ -2,6 +2,7 @@
 //! what the call counters gathered since the last flush to the current recorder.
 
 use crate::golden::{GoldenCounters, Operation};
+use crate::hotpath::exponential;
 use crate::names::*;
 use crate::observe::outcome::Outcome;
 use crate::observe::site::{self, Site};
@@ -59,6 +60,8 @@ pub(crate) struct CallHistogram {
     pub(crate) labels: Vec<(&'static str, &'static str)>,
     /// Calls per bucket (not cumulative), the last one `+Inf`.
     pub(crate) buckets: [u64; BUCKETS],
+    /// The same calls in exponential buckets (a native histogram).
+    pub(crate) native: exponential::Counts,
     pub(crate) sum_seconds: f64,
     /// The latest exported call per bucket (see `crate::trace::exemplar`).
     pub(crate) exemplars: Vec<Option<Exemplar>>,
@@ -128,6 +131,7 @@ pub(crate) fn call_histograms() -> Vec<CallHistogram> {
             name: FUNCTION_CALLS_DURATION_SECONDS,
             labels,
             buckets: totals.counts,
+            native: totals.native.clone(),
             sum_seconds,
             exemplars: exemplars.clone(),
             created: stats.created,
@@ -139,6 +143,7 @@ pub(crate) fn call_histograms() -> Vec<CallHistogram> {
                     for (sum, n) in histogram.buckets.iter_mut().zip(&totals.counts) {
                         *sum += n;
                     }
+                    histogram.native.merge(&totals.native);
                     histogram.sum_seconds += sum_seconds;
                     merge(&mut histogram.exemplars, &exemplars);
                     histogram.created = histogram.created.min(stats.created);
@@ -147,6 +152,7 @@ pub(crate) fn call_histograms() -> Vec<CallHistogram> {
                     name: OPERATION_DURATION_SECONDS,
                     labels,
                     buckets: totals.counts,
+                    native: totals.native.clone(),
                     sum_seconds,
                     exemplars,
                     created: stats.created,

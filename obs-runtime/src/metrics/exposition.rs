@@ -9,6 +9,7 @@
 //! carry an exemplar (`# {trace_id="…",span_id="…"} value timestamp`); and the exposition ends
 //! with `# EOF`.
 
+use crate::hotpath::exponential::Counts;
 use crate::pii::scrub::Scrubbed;
 use crate::trace::exemplar::Exemplar;
 use std::fmt::Write as _;
@@ -46,9 +47,52 @@ pub(crate) struct Family {
     pub(crate) kind: Kind,
     pub(crate) help: Option<String>,
     pub(crate) samples: Vec<Sample>,
+    /// For a histogram, the exponential buckets of its series that have them, by the series'
+    /// labels (without `le` and `service`). Only the protobuf format carries them.
+    pub(crate) native: Vec<(Labels, Counts)>,
+}
+
+/// A series' labels.
+pub(crate) type Labels = Vec<(String, String)>;
+
+impl Family {
+    /// The samples of each series (labels without `le` and `quantile`), in order.
+    pub(crate) fn series(&self) -> Vec<(Labels, Vec<&Sample>)> {
+        let mut series: Vec<(Labels, Vec<&Sample>)> = Vec::new();
+        for sample in &self.samples {
+            let labels: Labels = sample
+                .labels
+                .iter()
+                .filter(|(k, _)| k != "le" && k != "quantile")
+                .cloned()
+                .collect();
+            match series.iter_mut().find(|(l, _)| *l == labels) {
+                Some((_, samples)) => samples.push(sample),
+                None => series.push((labels, vec![sample])),
+            }
+        }
+        series
+    }
+
+    /// The exponential buckets of the series with `labels`, if it has them.
+    pub(crate) fn native_of(&self, labels: &[(String, String)]) -> Option<&Counts> {
+        self.native
+            .iter()
+            .find(|(l, _)| labels.iter().filter(|(k, _)| k != "service").eq(l.iter()))
+            .map(|(_, counts)| counts)
+    }
 }
 
 impl Sample {
+    /// The value as a number (`+Inf`, `-Inf` and `NaN` included; NaN if unreadable).
+    pub(crate) fn number(&self) -> f64 {
+        match self.value.as_str() {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or(f64::NAN),
+        }
+    }
+
     /// The value of label `name`.
     pub(crate) fn label(&self, name: &str) -> Option<&str> {
         self.labels.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -75,7 +119,13 @@ pub(crate) fn parse_text(text: &str) -> Vec<Family> {
                 _ => Kind::Unknown,
             };
             let help = help.take().filter(|(n, _)| n == name).map(|(_, h)| h);
-            families.push(Family { name: name.to_owned(), kind, help, samples: Vec::new() });
+            families.push(Family {
+                name: name.to_owned(),
+                kind,
+                help,
+                samples: Vec::new(),
+                native: Vec::new(),
+            });
         } else if line.starts_with('#') || line.trim().is_empty() {
             continue;
         } else if let Some(sample) = parse_sample(line) {
@@ -86,6 +136,7 @@ pub(crate) fn parse_text(text: &str) -> Vec<Family> {
                     kind: Kind::Unknown,
                     help: None,
                     samples: Vec::new(),
+                    native: Vec::new(),
                 });
             }
             if let Some(family) = families.last_mut() {

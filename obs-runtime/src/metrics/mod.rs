@@ -26,9 +26,11 @@
 mod bridge;
 pub(crate) mod cardinality;
 mod exposition;
+mod native;
 pub(crate) mod otlp;
 pub(crate) mod process;
 pub(crate) mod prometheus;
+mod protobuf;
 pub(crate) mod recorder;
 mod snapshot;
 

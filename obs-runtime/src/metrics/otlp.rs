@@ -12,11 +12,13 @@
 //! (`http_server_request_duration_seconds` is `http.server.request.duration` in `s`), and labels
 //! become attributes (`http_route` is `http.route`); other series keep their name without the
 //! unit suffix. Temporality is cumulative by default, delta on request (the differences since the
-//! last push). A collector that is down costs the program nothing: a failed push is counted
+//! last push). Histograms go with their classic buckets, or exponential ones (scale 3) on
+//! request. A collector that is down costs the program nothing: a failed push is counted
 //! (`obs_metric_exports_failed_total`) and the next one sends the cumulative state again.
 
-use super::exposition::{Family, Kind, Sample};
+use super::exposition::{Family, Kind, Labels, Sample};
 use super::recorder::Store;
+use crate::hotpath::exponential::{self, Counts};
 use crate::trace::exemplar::Exemplar;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -38,6 +40,18 @@ pub enum Temporality {
     Delta,
 }
 
+/// How histograms are pushed, as `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION`
+/// asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistogramAggregation {
+    /// `explicit_bucket_histogram` (the default): the classic buckets, the bounds the
+    /// Prometheus endpoint serves.
+    ExplicitBuckets,
+    /// `base2_exponential_bucket_histogram`: exponential buckets of scale 3 (each 2^(1/8)
+    /// wide) for the duration histograms, which have them; others keep their bounds.
+    Exponential,
+}
+
 /// Where pushes go.
 pub(crate) trait MetricsSink: Send {
     fn export(&mut self, request: ExportMetricsServiceRequest) -> Result<(), String>;
@@ -47,6 +61,7 @@ pub(crate) trait MetricsSink: Send {
 pub(crate) struct PushSettings {
     pub(crate) interval: Duration,
     pub(crate) temporality: Temporality,
+    pub(crate) histograms: HistogramAggregation,
     pub(crate) resource: Resource,
 }
 
@@ -151,8 +166,6 @@ fn run(
     }
 }
 
-/// A series' labels.
-type Labels = Vec<(String, String)>;
 /// A series: its family's name and its labels.
 type SeriesKey = (String, Labels);
 
@@ -161,6 +174,7 @@ type SeriesKey = (String, Labels);
 struct Snapshot {
     at: Option<SystemTime>,
     values: HashMap<SeriesKey, Vec<f64>>,
+    native: HashMap<SeriesKey, Counts>,
 }
 
 #[derive(Default)]
@@ -181,6 +195,14 @@ impl Previous {
                 now.iter().zip(&before).map(|(n, b)| n - b).collect()
             }
             _ => now.to_vec(),
+        }
+    }
+
+    /// The exponential buckets `now` of a series, made deltas (a reset sends them whole).
+    fn native_delta(&mut self, key: SeriesKey, now: &Counts) -> Counts {
+        match self.last.native.insert(key, now.clone()) {
+            Some(before) => now.since(&before).unwrap_or_else(|| now.clone()),
+            None => now.clone(),
         }
     }
 
@@ -207,7 +229,10 @@ fn request(
     let delta = settings.temporality == Temporality::Delta;
     // A delta point starts at the previous push; a cumulative one at the series' start.
     let since = if delta { state.last.at.unwrap_or(start) } else { start };
-    let metrics = families.iter().filter_map(|f| metric(f, delta, since, now, state)).collect();
+    let metrics = families
+        .iter()
+        .filter_map(|f| metric(f, settings.histograms, delta, since, now, state))
+        .collect();
     state.last.at = Some(now);
     ExportMetricsServiceRequest {
         resource_metrics: vec![proto::ResourceMetrics {
@@ -298,21 +323,9 @@ fn exemplar(e: &Exemplar) -> proto::Exemplar {
     }
 }
 
-/// The labels of a sample without the ones a series' samples differ by (`le`, `quantile`).
-fn series_labels(sample: &Sample) -> Vec<(String, String)> {
-    sample.labels.iter().filter(|(k, _)| k != "le" && k != "quantile").cloned().collect()
-}
-
-fn value(sample: &Sample) -> f64 {
-    match sample.value.as_str() {
-        "+Inf" => f64::INFINITY,
-        "-Inf" => f64::NEG_INFINITY,
-        v => v.parse().unwrap_or(f64::NAN),
-    }
-}
-
 fn metric(
     family: &Family,
+    histograms: HistogramAggregation,
     delta: bool,
     since: SystemTime,
     now: SystemTime,
@@ -324,15 +337,7 @@ fn metric(
     } else {
         proto::AggregationTemporality::Cumulative
     } as i32;
-    // The samples of each series, in order.
-    let mut series: Vec<(Labels, Vec<&Sample>)> = Vec::new();
-    for sample in &family.samples {
-        let labels = series_labels(sample);
-        match series.iter_mut().find(|(l, _)| *l == labels) {
-            Some((_, samples)) => samples.push(sample),
-            None => series.push((labels, vec![sample])),
-        }
-    }
+    let series = family.series();
     let (start, time) = (nanos(since), nanos(now));
     let data = match family.kind {
         Kind::Counter => proto::metric::Data::Sum(proto::Sum {
@@ -341,9 +346,9 @@ fn metric(
                 .filter_map(|(labels, samples)| {
                     let sample = samples.iter().find(|s| !s.name.ends_with("_created"))?;
                     let v = if delta {
-                        state.delta((family.name.clone(), labels.clone()), &[value(sample)])[0]
+                        state.delta((family.name.clone(), labels.clone()), &[sample.number()])[0]
                     } else {
-                        value(sample)
+                        sample.number()
                     };
                     Some(proto::NumberDataPoint {
                         attributes: attributes(&family.name, labels),
@@ -368,13 +373,30 @@ fn metric(
                         time_unix_nano: time,
                         exemplars: Vec::new(),
                         flags: 0,
-                        value: Some(proto::number_data_point::Value::AsDouble(value(
-                            samples.first()?,
-                        ))),
+                        value: Some(proto::number_data_point::Value::AsDouble(
+                            samples.first()?.number(),
+                        )),
                     })
                 })
                 .collect(),
         }),
+        Kind::Histogram
+            if histograms == HistogramAggregation::Exponential
+                && series.iter().all(|(labels, _)| family.native_of(labels).is_some()) =>
+        {
+            proto::metric::Data::ExponentialHistogram(proto::ExponentialHistogram {
+                data_points: series
+                    .iter()
+                    .filter_map(|(labels, samples)| {
+                        let native = family.native_of(labels)?;
+                        Some(exponential_point(
+                            family, labels, samples, native, delta, start, time, state,
+                        ))
+                    })
+                    .collect(),
+                aggregation_temporality: temporality,
+            })
+        }
         Kind::Histogram => proto::metric::Data::Histogram(proto::Histogram {
             data_points: series
                 .iter()
@@ -389,7 +411,10 @@ fn metric(
                 .iter()
                 .map(|(labels, samples)| {
                     let of = |suffix: &str| {
-                        samples.iter().find(|s| s.name.ends_with(suffix)).map_or(0.0, |s| value(s))
+                        samples
+                            .iter()
+                            .find(|s| s.name.ends_with(suffix))
+                            .map_or(0.0, |s| s.number())
                     };
                     proto::SummaryDataPoint {
                         attributes: attributes(&family.name, labels),
@@ -402,7 +427,7 @@ fn metric(
                             .filter_map(|s| {
                                 Some(proto::summary_data_point::ValueAtQuantile {
                                     quantile: s.label("quantile")?.parse().ok()?,
-                                    value: value(s),
+                                    value: s.number(),
                                 })
                             })
                             .collect(),
@@ -439,15 +464,16 @@ fn histogram_point(
                 s.label("le").map(|le| {
                     if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap_or(f64::NAN) }
                 })?,
-                value(s),
+                s.number(),
                 s.exemplar,
             ))
         })
         .collect();
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let of =
-        |suffix: &str| samples.iter().find(|s| s.name.ends_with(suffix)).map_or(0.0, |s| value(s));
-    let created = samples.iter().find(|s| s.name.ends_with("_created")).map(|s| value(s));
+    let of = |suffix: &str| {
+        samples.iter().find(|s| s.name.ends_with(suffix)).map_or(0.0, |s| s.number())
+    };
+    let created = samples.iter().find(|s| s.name.ends_with("_created")).map(|s| s.number());
     // Per-bucket counts from cumulative ones, then the count and sum after them.
     let mut values: Vec<f64> = buckets
         .iter()
@@ -480,6 +506,56 @@ fn histogram_point(
         flags: 0,
         min: None,
         max: None,
+    }
+}
+
+/// An exponential histogram's point. The count is the buckets' (the classic count is read a
+/// moment apart), the sum the classic series'.
+#[allow(clippy::too_many_arguments)]
+fn exponential_point(
+    family: &Family,
+    labels: &[(String, String)],
+    samples: &[&Sample],
+    native: &Counts,
+    delta: bool,
+    start: u64,
+    time: u64,
+    state: &mut Previous,
+) -> proto::ExponentialHistogramDataPoint {
+    let key = (family.name.clone(), labels.to_vec());
+    let mut sum = samples.iter().find(|s| s.name.ends_with("_sum")).map_or(0.0, |s| s.number());
+    let created = samples.iter().find(|s| s.name.ends_with("_created")).map(|s| s.number());
+    let native = if delta {
+        sum = state.delta(key.clone(), &[sum])[0];
+        state.native_delta(key, native)
+    } else {
+        native.clone()
+    };
+    let start = match created {
+        Some(created) if !delta => (created * 1e9) as u64,
+        _ => start,
+    };
+    let exemplars = samples.iter().filter_map(|s| s.exemplar.as_ref()).map(exemplar).collect();
+    proto::ExponentialHistogramDataPoint {
+        attributes: attributes(&family.name, labels),
+        start_time_unix_nano: start,
+        time_unix_nano: time,
+        count: native.total(),
+        sum: Some(sum),
+        scale: exponential::SCHEMA,
+        zero_count: native.zero,
+        // OpenTelemetry's index of a bucket is one less than Prometheus's key: index `i`
+        // holds `(base^i, base^(i+1)]`.
+        positive: Some(proto::exponential_histogram_data_point::Buckets {
+            offset: native.first - 1,
+            bucket_counts: native.counts.clone(),
+        }),
+        negative: None,
+        flags: 0,
+        exemplars,
+        min: None,
+        max: None,
+        zero_threshold: exponential::ZERO_THRESHOLD,
     }
 }
 

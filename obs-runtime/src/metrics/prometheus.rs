@@ -1,10 +1,13 @@
 //! The Prometheus endpoint: `/metrics`, from what the recorder holds ([`super::recorder`]), in
-//! Prometheus's text format, or in OpenMetrics (with exemplars) when the scraper asks for it.
+//! the format the scraper's `Accept` header prefers: Prometheus's text format (the default),
+//! OpenMetrics (with exemplars), or Prometheus's protobuf format (with exemplars and native
+//! histograms).
 //! The exporter's own HTTP listener serves only its recorder, so obs serves the endpoint
 //! (hyper, on a thread of its own).
 
 use super::bridge::{self, CallHistogram};
 use super::exposition;
+use super::protobuf;
 use super::recorder::Store;
 use crate::names;
 use crate::observe::stats::DURATION_BUCKETS;
@@ -56,11 +59,13 @@ async fn accept(listener: TcpListener, store: &'static Store) {
         tokio::spawn(async move {
             // Every path answers the metrics, as the exporter's own listener does.
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let openmetrics =
-                    request.headers().get_all(ACCEPT).iter().any(|v| {
-                        v.to_str().is_ok_and(|v| v.contains("application/openmetrics-text"))
-                    });
-                let response = respond(store, openmetrics);
+                let accept: Vec<&str> = request
+                    .headers()
+                    .get_all(ACCEPT)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                let response = respond(store, negotiate(&accept.join(",")));
                 async move { Ok::<_, std::convert::Infallible>(response) }
             });
             // A client that goes away mid-request is its own problem: nothing to report.
@@ -71,15 +76,72 @@ async fn accept(listener: TcpListener, store: &'static Store) {
     }
 }
 
-/// The exposition: Prometheus's text format, or OpenMetrics (with exemplars) when the scraper
-/// asks for it.
-fn respond(store: &Store, openmetrics: bool) -> Response<Full<Bytes>> {
-    let (body, content_type) = if openmetrics {
-        (exposition::render_openmetrics(&store.families()), exposition::OPENMETRICS)
-    } else {
-        let mut body = store.handle.render();
-        write_histograms(&mut body, &store.service, &bridge::call_histograms());
-        (body, TEXT_FORMAT)
+/// An exposition format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    OpenMetrics,
+    Protobuf,
+}
+
+/// The format an `Accept` header prefers (RFC 9110, section 12.5.1): the media range with the
+/// highest `q` among the three formats, a named type before a wildcard and, at equal weight,
+/// protobuf, then OpenMetrics, then text; text when nothing acceptable is named (Prometheus's
+/// own clients answer so rather than with 406).
+pub(crate) fn negotiate(accept: &str) -> Format {
+    let mut best: Option<((f64, u8, u8), Format)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let mut q = 1.0;
+        let mut params_fit = true;
+        for param in parts {
+            let (name, value) = param.split_once('=').unwrap_or((param, ""));
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "q" => q = value.parse::<f64>().unwrap_or(0.0).clamp(0.0, 1.0),
+                "proto" => params_fit &= value == "io.prometheus.client.MetricFamily",
+                "encoding" => params_fit &= value == "delimited",
+                _ => {}
+            }
+        }
+        // (format, named rather than matched by a wildcard)
+        let (format, named) = match media.as_str() {
+            "application/vnd.google.protobuf" if params_fit => (Format::Protobuf, true),
+            "application/openmetrics-text" => (Format::OpenMetrics, true),
+            "text/plain" => (Format::Text, true),
+            "text/*" | "*/*" => (Format::Text, false),
+            _ => continue,
+        };
+        if q <= 0.0 {
+            continue;
+        }
+        let preference = match format {
+            Format::Protobuf => 2,
+            Format::OpenMetrics => 1,
+            Format::Text => 0,
+        };
+        let rank = (q, u8::from(named), preference);
+        if best.is_none_or(|(r, _)| rank.partial_cmp(&r) == Some(std::cmp::Ordering::Greater)) {
+            best = Some((rank, format));
+        }
+    }
+    best.map_or(Format::Text, |(_, format)| format)
+}
+
+/// The exposition in `format`.
+fn respond(store: &Store, format: Format) -> Response<Full<Bytes>> {
+    let (body, content_type) = match format {
+        Format::OpenMetrics => (
+            exposition::render_openmetrics(&store.families()).into_bytes(),
+            exposition::OPENMETRICS,
+        ),
+        Format::Protobuf => (protobuf::render(&store.families()), protobuf::CONTENT_TYPE),
+        Format::Text => {
+            let mut body = store.handle.render();
+            write_histograms(&mut body, &store.service, &bridge::call_histograms());
+            (body.into_bytes(), TEXT_FORMAT)
+        }
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -129,6 +191,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_accept_header_chooses_the_format() {
+        let prometheus_native = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+        let prometheus_exemplars = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        for (accept, format) in [
+            ("", Format::Text),
+            ("*/*", Format::Text),
+            ("text/plain", Format::Text),
+            (prometheus_native, Format::Protobuf),
+            (prometheus_exemplars, Format::OpenMetrics),
+            ("application/openmetrics-text", Format::OpenMetrics),
+            ("application/openmetrics-text;q=0.1, text/plain", Format::Text),
+            ("application/openmetrics-text, */*", Format::OpenMetrics),
+            ("application/openmetrics-text;q=0", Format::Text),
+            (
+                "application/vnd.google.protobuf;proto=other.Message;encoding=delimited",
+                Format::Text,
+            ),
+            (
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text",
+                Format::Text,
+            ),
+            ("APPLICATION/OpenMetrics-Text; Q=0.9", Format::OpenMetrics),
+            ("image/png", Format::Text),
+        ] {
+            assert_eq!(negotiate(accept), format, "{accept}");
+        }
+    }
+
+    #[test]
     fn histograms_are_cumulative_with_sum_count_and_escaped_labels() {
         let mut buckets = [0; DURATION_BUCKETS.len() + 1];
         buckets[0] = 2;
@@ -138,6 +229,7 @@ mod tests {
             name: names::FUNCTION_CALLS_DURATION_SECONDS,
             labels: vec![("function", "f\"1"), ("module", "m")],
             buckets,
+            native: Default::default(),
             sum_seconds: 20.5,
             exemplars: vec![None; DURATION_BUCKETS.len() + 1],
             created: std::time::SystemTime::UNIX_EPOCH,

@@ -15,7 +15,8 @@
 
 use super::bridge::{self, CallHistogram};
 use super::cardinality::{self, SeriesGuard};
-use super::exposition::{self, Family, Kind, Sample};
+use super::exposition::{self, Family, Kind, Labels, Sample};
+use super::native;
 use crate::names::{self, HTTP_DURATION_BUCKETS};
 use crate::observe::stats::DURATION_BUCKETS;
 use crate::pii::scrub::{self, Scrubbed};
@@ -93,7 +94,8 @@ impl<R: ::metrics::Recorder> ::metrics::Recorder for Guarded<R> {
         self.inner.register_gauge(&self.key(key), metadata)
     }
     fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
-        self.inner.register_histogram(&self.key(key), metadata)
+        let key = self.key(key);
+        native::twin(&key, self.inner.register_histogram(&key, metadata))
     }
 }
 
@@ -110,12 +112,13 @@ impl Store {
     pub(crate) fn families(&self) -> Vec<Family> {
         let mut families = exposition::parse_text(&self.handle.render());
         attach_exemplars(&mut families);
+        for family in families.iter_mut().filter(|f| f.kind == Kind::Histogram) {
+            family.native = native::of(&family.name);
+        }
         families.extend(histogram_families(&self.service, &bridge::call_histograms()));
         families
     }
 }
-
-type Labels = Vec<(String, String)>;
 
 /// The exemplars of series the exporter holds: the HTTP duration histograms' buckets, and the
 /// error counters.
@@ -187,7 +190,16 @@ fn histogram_families(service: &str, histograms: &[CallHistogram]) -> Vec<Family
     let mut out = Vec::new();
     for (name, help) in families {
         let mut samples = Vec::new();
+        let mut natives = Vec::new();
         for histogram in histograms.iter().filter(|h| h.name == name) {
+            natives.push((
+                histogram
+                    .labels
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Scrubbed::text(v).into_inner()))
+                    .collect(),
+                histogram.native.clone(),
+            ));
             let labels: Vec<(String, String)> = [&("service", service)]
                 .into_iter()
                 .chain(&histogram.labels)
@@ -229,6 +241,7 @@ fn histogram_families(service: &str, histograms: &[CallHistogram]) -> Vec<Family
                 kind: Kind::Histogram,
                 help: Some(help.to_owned()),
                 samples,
+                native: natives,
             });
         }
     }

@@ -1,4 +1,6 @@
-//! Per-callsite statistics: call counts per outcome, calls started, and a latency histogram.
+//! Per-callsite statistics: call counts per outcome, calls started, and a latency histogram
+//! twice: classic buckets (the bounds below) and exponential ones (Prometheus's native
+//! histograms, see `crate::hotpath::exponential`).
 //!
 //! The hot path must not hash labels, allocate or lock, and two threads calling the same function
 //! must not fight over one cache line. So each callsite owns a few cache-line-aligned *stripes*
@@ -10,6 +12,7 @@
 //! back; `metrics` handles are one shared atomic per series. That is why this is written here.
 
 use super::outcome::Outcome;
+use crate::hotpath::exponential;
 use crate::hotpath::striped::thread_index;
 use crate::trace::exemplar::{Exemplar, Slots};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, Ordering::Relaxed};
@@ -98,6 +101,7 @@ struct Stripe {
     finished: [AtomicU64; Outcome::ALL.len()],
     counts: [AtomicU64; BUCKETS],
     sums_ns: [AtomicU64; BUCKETS],
+    native: exponential::Buckets,
 }
 
 impl Stripe {
@@ -107,6 +111,7 @@ impl Stripe {
             finished: std::array::from_fn(|_| AtomicU64::new(0)),
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
             sums_ns: std::array::from_fn(|_| AtomicU64::new(0)),
+            native: exponential::Buckets::default(),
         }
     }
 }
@@ -176,11 +181,17 @@ impl Stats {
         stripe.finished[outcome.index()].fetch_add(1, Relaxed);
         stripe.counts[bucket].fetch_add(1, Relaxed);
         stripe.sums_ns[bucket].fetch_add(nanos, Relaxed);
+        // After the classic bucket: `read` takes the native ones first, so they never count a
+        // call the classic ones do not.
+        stripe.native.record_nanos(nanos);
     }
 
     /// Sums the stripes.
     pub(crate) fn read(&self) -> Totals {
         let mut totals = Totals::default();
+        for stripe in self.stripes.iter() {
+            stripe.native.add_to(&mut totals.native);
+        }
         // Finished counts first: a call counted as finished was started before, so reading
         // `started` afterwards never sees fewer starts than finishes.
         for stripe in self.stripes.iter() {
@@ -208,6 +219,8 @@ pub(crate) struct Totals {
     pub(crate) finished: [u64; Outcome::ALL.len()],
     pub(crate) counts: [u64; BUCKETS],
     pub(crate) sums_ns: [u64; BUCKETS],
+    /// The exponential buckets.
+    pub(crate) native: exponential::Counts,
 }
 
 impl Totals {
@@ -262,5 +275,8 @@ mod tests {
         assert_eq!(t.counts.iter().sum::<u64>(), 4000);
         assert_eq!(t.sums_ns.iter().sum::<u64>(), 4 * 1000 * (999 * 1000) / 2);
         assert_eq!(t.counts[0], 4 * 2, "0 ns and 1000 ns fall in the first bucket");
+        assert_eq!(t.native.total(), 4000);
+        assert_eq!(t.native.zero, 4, "0 ns is in the zero bucket");
+        assert_eq!(t.native.get(exponential::key(0.000_001).unwrap_or(0)), 4, "1 µs alone");
     }
 }

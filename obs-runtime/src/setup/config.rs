@@ -22,6 +22,7 @@
 //! | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` | where OTLP metrics go | `…/v1/metrics` of the OTLP endpoint, else `http://localhost:4318/v1/metrics` |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | milliseconds between pushes | 60000 |
 //! | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` | `cumulative`, `delta` or `lowmemory` (delta for counters and histograms) | `cumulative` |
+//! | `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION` | `explicit_bucket_histogram` or `base2_exponential_bucket_histogram` (the duration histograms in exponential buckets of scale 3) | `explicit_bucket_histogram` |
 
 use crate::setup::error::ConfigError;
 use std::net::SocketAddr;
@@ -102,6 +103,8 @@ pub struct OtlpMetricsConfig {
     pub interval: Duration,
     /// Cumulative or delta points.
     pub temporality: Temporality,
+    /// Classic or exponential buckets for the duration histograms.
+    pub histograms: HistogramAggregation,
 }
 
 impl OtlpMetricsConfig {
@@ -120,11 +123,12 @@ impl OtlpMetricsConfig {
             timeout: otlp.timeout,
             interval: Self::DEFAULT_INTERVAL,
             temporality: Temporality::Cumulative,
+            histograms: HistogramAggregation::ExplicitBuckets,
         }
     }
 }
 
-pub use crate::metrics::otlp::Temporality;
+pub use crate::metrics::otlp::{HistogramAggregation, Temporality};
 
 /// Bounds on the memory and queues of the trace pipeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -436,6 +440,21 @@ impl Config {
                         var: "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
                         value: preference,
                         expected: "`cumulative`, `delta` or `lowmemory`".into(),
+                    });
+                }
+            };
+        }
+        if let Some(aggregation) = get("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION") {
+            metrics.histograms = match aggregation.trim().to_ascii_lowercase().as_str() {
+                "explicit_bucket_histogram" => HistogramAggregation::ExplicitBuckets,
+                "base2_exponential_bucket_histogram" => HistogramAggregation::Exponential,
+                _ => {
+                    return Err(ConfigError::InvalidEnv {
+                        var: "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+                        value: aggregation,
+                        expected:
+                            "`explicit_bucket_histogram` or `base2_exponential_bucket_histogram`"
+                                .into(),
                     });
                 }
             };

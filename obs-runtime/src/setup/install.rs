@@ -105,6 +105,7 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
                 crate::metrics::otlp::PushSettings {
                     interval: otlp.interval,
                     temporality: otlp.temporality,
+                    histograms: otlp.histograms,
                     resource: super::resource::proto(&resource),
                 },
             )
