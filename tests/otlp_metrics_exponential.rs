@@ -3,7 +3,7 @@
 //! read where they land: oteltest's OTLP/HTTP receiver. The latency histograms of functions,
 //! operations and HTTP routes arrive as exponential histograms of scale 3 whose buckets hold
 //! exactly the calls made, each in the bucket its measured duration belongs to, and with delta
-//! temporality each push carries only its own calls.
+//! temporality each push carries only its own calls, up to the last one, at shutdown.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -138,6 +138,16 @@ fn latency_histograms_arrive_as_exponential_histograms_with_every_call_in_its_bu
         point(&second, "function.calls.duration", "function", "wait").expect("wait's point");
     assert_eq!(number(&calls["count"]), 1, "{calls}");
     assert_eq!(buckets(&calls).len(), 1);
+
+    // Shutdown pushes a last time: the calls since the last push are not lost.
+    wait(2);
+    wait(2);
+    let pushes = sink.requests().len();
+    telemetry.shutdown().unwrap();
+    let requests = sink.requests();
+    assert!(requests.len() > pushes, "shutdown pushed nothing");
+    let last = requests.into_iter().rev().find(|(s, _)| s == "metrics").unwrap().1;
+    let calls = point(&last, "function.calls.duration", "function", "wait").expect("wait's point");
+    assert_eq!(number(&calls["count"]), 2, "{calls}");
     drop(runtime);
-    let _ = telemetry.shutdown();
 }

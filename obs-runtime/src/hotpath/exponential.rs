@@ -63,14 +63,45 @@ pub(crate) fn key(value: f64) -> Option<i32> {
     if value.is_infinite() {
         return Some(MAX_KEY);
     }
+    Some(key_of_normal(value).clamp(MIN_KEY, MAX_KEY))
+}
+
+/// The bucket of a positive, finite, normal `value`.
+#[inline]
+fn key_of_normal(value: f64) -> i32 {
     let bits = value.to_bits();
-    // `value = m · 2^exp` with `m` in [0.5, 1) (what `frexp` returns); no subnormal gets here.
+    // `value = m · 2^exp` with `m` in [0.5, 1) (what `frexp` returns).
     let exp = ((bits >> 52) & 0x7ff) as i32 - 1022;
-    let mantissa = bits & MANTISSA;
-    // How many boundaries of this power of two lie below the value: an exact power of two is
-    // the upper bound of the bucket below it.
-    let within = BOUNDARY_MANTISSAS.iter().filter(|&&b| b < mantissa).count() as i32;
-    Some(((exp - 1) * PER_OCTAVE + within).clamp(MIN_KEY, MAX_KEY))
+    (exp - 1) * PER_OCTAVE + boundaries_below(bits & MANTISSA)
+}
+
+/// How many of the boundaries of a power of two lie strictly below a value with these mantissa
+/// bits (an exact power of two, mantissa 0, is the upper bound of the bucket below it). A
+/// branch-free binary search over the seven boundaries above 1: three compares, where counting
+/// them all costs seven (the hot path's budget is a few nanoseconds).
+#[inline]
+fn boundaries_below(mantissa: u64) -> i32 {
+    // BOUNDARY_MANTISSAS[1..], then a sentinel no mantissa exceeds.
+    const ABOVE_ONE: [u64; 8] = {
+        let mut out = [u64::MAX; 8];
+        let mut i = 1;
+        while i < 8 {
+            out[i - 1] = BOUNDARY_MANTISSAS[i];
+            i += 1;
+        }
+        out
+    };
+    let mut n = 0;
+    if ABOVE_ONE[3] < mantissa {
+        n = 4;
+    }
+    if ABOVE_ONE[n + 1] < mantissa {
+        n += 2;
+    }
+    if ABOVE_ONE[n] < mantissa {
+        n += 1;
+    }
+    n as i32 + i32::from(mantissa != 0)
 }
 
 #[cfg(test)]
@@ -101,22 +132,29 @@ impl Buckets {
             None => {
                 self.zero.fetch_add(1, Relaxed);
             }
-            Some(key) => {
-                let at = (key - MIN_KEY) as usize;
-                if let Some(chunk) = self.chunks.get(at / CHUNK) {
-                    let chunk = chunk.get_or_init(new_chunk);
-                    chunk[at % CHUNK].fetch_add(1, Relaxed);
-                }
-            }
+            Some(key) => self.count(key),
         }
     }
 
     /// Counts a duration in nanoseconds.
     #[inline]
     pub(crate) fn record_nanos(&self, nanos: u64) {
-        // A division, not a multiplication by 1e-9: it is exact where a bound is (2^-9 s is
-        // 1,953,125 ns), so such a duration lands in the bucket it bounds.
-        self.record(nanos as f64 / 1e9);
+        if nanos == 0 {
+            self.zero.fetch_add(1, Relaxed);
+        } else {
+            // 1 ns … u64::MAX ns is normal, finite and within MIN_KEY..=MAX_KEY. A division,
+            // not a multiplication by 1e-9: it is exact where a bound is (2^-9 s is
+            // 1,953,125 ns), so such a duration lands in the bucket it bounds.
+            self.count(key_of_normal(nanos as f64 / 1e9));
+        }
+    }
+
+    #[inline]
+    fn count(&self, key: i32) {
+        let at = (key - MIN_KEY) as usize;
+        if let Some(chunk) = self.chunks.get(at / CHUNK) {
+            chunk.get_or_init(new_chunk)[at % CHUNK].fetch_add(1, Relaxed);
+        }
     }
 
     /// Adds the counts to `into`.
@@ -255,6 +293,18 @@ mod tests {
             let exact = f64::from_bits((1023 << 52) | mantissa);
             let computed = (i as f64 / 8.0).exp2();
             assert!((exact - computed).abs() <= f64::EPSILON * 2.0, "{i}: {exact} {computed}");
+        }
+    }
+
+    #[test]
+    fn the_binary_search_counts_like_a_scan() {
+        let mut probes: Vec<u64> = vec![0, 1, MANTISSA];
+        for &b in &BOUNDARY_MANTISSAS {
+            probes.extend([b.saturating_sub(1), b, b + 1]);
+        }
+        for m in probes.into_iter().filter(|&m| m <= MANTISSA) {
+            let scan = BOUNDARY_MANTISSAS.iter().filter(|&&b| b < m).count() as i32;
+            assert_eq!(boundaries_below(m), scan, "{m:#x}");
         }
     }
 
