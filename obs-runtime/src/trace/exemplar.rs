@@ -8,7 +8,6 @@
 //! ([`ExemplarSink`]); an HTTP server or client span is matched to its
 //! `http_*_request_duration_seconds` series by the attributes its labels come from.
 
-use super::span::Exported;
 use crate::names;
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry::{KeyValue, Value};
@@ -66,21 +65,21 @@ const MAX_HTTP_SERIES: usize = 2_000;
 
 static HTTP: Mutex<Option<HashMap<SeriesKey, Vec<Option<Exemplar>>>>> = Mutex::new(None);
 
-/// The span is leaving for export: its exemplars are recorded (on the export thread).
-pub(crate) fn on_export(span: &Exported) {
-    if span.stand_in {
-        return;
-    }
-    let duration = crate::hotpath::clock::delta_ns(span.start, span.end);
-    let exemplar = Exemplar {
-        trace_id: span.trace.trace_id,
-        span_id: span.span_id,
-        value: duration as f64 / 1e9,
-        at: crate::hotpath::clock::wall_of(span.end),
-    };
-    if let Some(sink) = span.exemplar {
-        let error_type =
-            span.failed().then(|| text_of(&span.attributes, names::ERROR_TYPE)).flatten();
+/// An exported span, as far as its exemplars go.
+pub(crate) struct Leaving<'a> {
+    pub(crate) exemplar: Exemplar,
+    /// Its observed function's callsite, if it is one's span.
+    pub(crate) sink: Option<&'static dyn ExemplarSink>,
+    pub(crate) failed: bool,
+    pub(crate) kind: &'a opentelemetry::trace::SpanKind,
+    pub(crate) attributes: &'a [KeyValue],
+}
+
+/// A span is leaving for export: its exemplars are recorded (on the export thread).
+pub(crate) fn on_export(span: Leaving<'_>) {
+    let exemplar = span.exemplar;
+    if let Some(sink) = span.sink {
+        let error_type = span.failed.then(|| text_of(span.attributes, names::ERROR_TYPE)).flatten();
         sink.offer(exemplar, error_type.as_deref());
         return;
     }
@@ -93,10 +92,10 @@ pub(crate) fn on_export(span: &Exported) {
         }
         _ => return,
     };
-    if text_of(&span.attributes, "http.request.method").is_none() {
+    if text_of(span.attributes, "http.request.method").is_none() {
         return;
     }
-    let labels = labels_of(&span.attributes, series.1);
+    let labels = labels_of(span.attributes, series.1);
     let mut map = HTTP.lock().unwrap_or_else(PoisonError::into_inner);
     let map = map.get_or_insert_with(HashMap::new);
     let key = (series.0, labels);

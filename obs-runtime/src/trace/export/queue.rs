@@ -172,7 +172,20 @@ impl Worker {
     /// Exports everything queued so far, in batches.
     fn drain(&mut self, batch: &mut Vec<Scrubbed<SpanData>>) {
         while let Ok(span) = self.spans.try_recv() {
-            crate::trace::exemplar::on_export(&span);
+            if !span.stand_in {
+                crate::trace::exemplar::on_export(crate::trace::exemplar::Leaving {
+                    exemplar: crate::trace::exemplar::Exemplar {
+                        trace_id: span.trace.trace_id,
+                        span_id: span.span_id,
+                        value: crate::hotpath::clock::delta_ns(span.start, span.end) as f64 / 1e9,
+                        at: crate::hotpath::clock::wall_of(span.end),
+                    },
+                    sink: span.exemplar,
+                    failed: span.failed(),
+                    kind: &span.kind,
+                    attributes: &span.attributes,
+                });
+            }
             batch.push(span.into_span_data(&self.scope));
             if batch.len() >= self.settings.batch {
                 self.send(batch);
