@@ -35,6 +35,9 @@ enum Shape {
 struct Recorded {
     name: String,
     value: TokenStream,
+    /// For a `fields(...)` expression: `let local = &(expr);`, so that a temporary it makes
+    /// lives as long as the recorded values that borrow it.
+    binding: Option<TokenStream>,
 }
 
 pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenStream> {
@@ -73,7 +76,11 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     let level = quote!(#tracing::Level::#level);
 
     let recorded = recorded_values(&args, &sig, &private)?;
-    let fields = recorded.iter().map(|Recorded { name, value }| quote!(#name = #value));
+    let recorded_tuple = Ident::new("obs_recorded", Span::mixed_site());
+    let fields = recorded.iter().enumerate().map(|(i, Recorded { name, .. })| {
+        let i = syn::Index::from(i);
+        quote!(#name = #recorded_tuple.#i)
+    });
     let span = quote! {
         #tracing::span!(
             target: #target,
@@ -108,19 +115,34 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     // The call starts on obs's own span path (its fields passed as values) or with a
     // `tracing` span, as the runtime decides (see `obs_runtime::__private::mode`), or not at all
     // (`None`) when no metrics are collected and no subscriber listens at this level.
+    // The recorded values are written once, in one tuple, whichever path records them: a
+    // value that breaks a rule (a `Pii` type without a redacted form) is then one error.
     let values = recorded.iter().map(|Recorded { value, .. }| value);
-    let native_call =
-        quote!(#private::Call::native(&#site, &[#(&#values as &dyn #tracing::Value),*]));
+    let bindings = recorded.iter().filter_map(|r| r.binding.as_ref());
+    let recorded_tuple = Ident::new("obs_recorded", Span::mixed_site());
+    let indices = (0..recorded.len()).map(syn::Index::from).collect::<Vec<_>>();
+    let native_call = quote!(#private::Call::native(
+        &#site,
+        &[#(&#recorded_tuple.#indices as &dyn #tracing::Value),*]
+    ));
     let tracing_call = quote!(#private::Call::start(&#site, #span));
+    let mode = Ident::new("obs_mode", Span::mixed_site());
     let start = quote! {
         #operation
         static #site: #private::Site = #site_new;
         #[allow(unused_imports)]
         use #private::recording::*;
-        let #call = match #private::mode(#level) {
-            #private::Mode::Native => ::core::option::Option::Some(#native_call),
-            #private::Mode::Tracing => ::core::option::Option::Some(#tracing_call),
-            #private::Mode::Off => ::core::option::Option::None,
+        let #mode = #private::mode(#level);
+        let #call = if let #private::Mode::Off = #mode {
+            ::core::option::Option::None
+        } else {
+            #(#bindings)*
+            #[allow(clippy::unused_unit)]
+            let #recorded_tuple = (#(#values,)*);
+            ::core::option::Option::Some(match #mode {
+                #private::Mode::Native => #native_call,
+                _ => #tracing_call,
+            })
         };
     };
 
@@ -415,9 +437,9 @@ fn recorded_values(
         }
         let value =
             pii_checked(&name, &value, span).unwrap_or_else(|| record("value", &value, span));
-        recorded.push(Recorded { name, value });
+        recorded.push(Recorded { name, value, binding: None });
     }
-    for FieldArg { key, key_span, value } in args.fields.iter().flatten() {
+    for (i, FieldArg { key, key_span, value }) in args.fields.iter().flatten().enumerate() {
         if recorded.iter().any(|r| r.name == *key) {
             return Err(syn::Error::new(
                 *key_span,
@@ -434,19 +456,23 @@ fn recorded_values(
                 ),
             ));
         }
-        let value = match value {
-            None => quote!(#private::tracing::field::Empty),
+        let (value, binding) = match value {
+            None => (quote!(#private::tracing::field::Empty), None),
             Some((sigil, expr)) => {
                 // In parentheses spanned at the key, so that diagnostics point at the key.
+                let local = Ident::new(&format!("obs_field_{i}"), Span::mixed_site());
                 let expr = parenthesized(expr, *key_span);
-                pii_checked(key, &expr, *key_span).unwrap_or_else(|| match sigil {
+                let binding = quote!(let #local = &#expr;);
+                let expr = parenthesized(quote!(*#local), *key_span);
+                let value = pii_checked(key, &expr, *key_span).unwrap_or_else(|| match sigil {
                     Sigil::Display => record("display", &expr, *key_span),
                     Sigil::Debug => record("debug", &expr, *key_span),
                     Sigil::Auto => record("value", &expr, *key_span),
-                })
+                });
+                (value, Some(binding))
             }
         };
-        recorded.push(Recorded { name: key.clone(), value });
+        recorded.push(Recorded { name: key.clone(), value, binding });
     }
     // tracing's macros accept at most 32 fields per span; three are the outcome's.
     if recorded.len() > 29 {

@@ -48,8 +48,7 @@ impl<'a, T: Pii + ?Sized> RecordPii<'a, T> for &&&Arg<'a, T> {
 pub struct Plain<V>(pub V);
 
 /// The last step of every recorded value: a [`Plain`] value passes through, a [`PiiArg`]
-/// passes only if its type is `Redacted`, as its redacted `Debug`. (Two impls on two distinct
-/// types, so that for a `PiiArg` the compiler reports the missing `Redacted`, with its message.)
+/// passes as its redacted `Debug`, if its type is `Redacted` (see [`Recordable`]).
 #[doc(hidden)]
 pub trait IntoFieldValue {
     type Value: tracing::Value;
@@ -64,7 +63,7 @@ impl<V: tracing::Value> IntoFieldValue for Plain<V> {
     }
 }
 
-impl<'a, T: crate::pii::Redacted + ?Sized> IntoFieldValue for PiiArg<'a, T> {
+impl<'a, T: Debug + ?Sized> IntoFieldValue for PiiArg<'a, T> {
     type Value = DebugValue<Redacting<'a, T>>;
     #[inline]
     fn into_field_value(self) -> Self::Value {
@@ -72,9 +71,20 @@ impl<'a, T: crate::pii::Redacted + ?Sized> IntoFieldValue for PiiArg<'a, T> {
     }
 }
 
+/// What may leave as a field value: a [`Plain`] value, and a [`PiiArg`] whose type is
+/// `Redacted`. Apart from [`IntoFieldValue`], so that the value's type does not depend on the
+/// check, and a `Pii` type without a redacted form is one error (`Redacted`'s, which names
+/// the fixes), not two.
+#[doc(hidden)]
+pub trait Recordable {}
+
+impl<V> Recordable for Plain<V> {}
+
+impl<T: crate::pii::Redacted + ?Sized> Recordable for PiiArg<'_, T> {}
+
 #[doc(hidden)]
 #[inline]
-pub fn field_value<V: IntoFieldValue>(value: V) -> V::Value {
+pub fn field_value<V: IntoFieldValue + Recordable>(value: V) -> V::Value {
     value.into_field_value()
 }
 

@@ -90,12 +90,18 @@ impl<T> fmt::Display for Secret<T> {
 }
 
 impl<T> Pii for Secret<T> {}
+// `do_not_recommend` on these impls: an error about a type without a redacted form names the
+// fixes (the trait's message) instead of listing them.
+#[diagnostic::do_not_recommend]
 impl<T> Redacted for Secret<T> {}
 
 // Wrappers of one redacted value. (No impls for collections: an error about a collection of
 // plain values would then name the element type, which reads as if the element were the PII.)
+#[diagnostic::do_not_recommend]
 impl<T: Redacted + ?Sized> Redacted for &T {}
+#[diagnostic::do_not_recommend]
 impl<T: Redacted + ?Sized> Redacted for Box<T> {}
+#[diagnostic::do_not_recommend]
 impl<T: Redacted> Redacted for Option<T> {}
 
 /// What a fully redacted value prints.
@@ -138,7 +144,9 @@ pub fn field_named_like_pii<T: FieldNamedLikePii + ?Sized>(_: &T) {}
 #[doc(hidden)]
 pub struct Redacting<'a, T: ?Sized>(pub &'a T);
 
-impl<T: Redacted + ?Sized> fmt::Debug for Redacting<'_, T> {
+// Bounded by `Debug`, not `Redacted`: it is made only where `Redacted` is checked (see
+// `observe/field.rs`), and a second bound here would report the same mistake twice.
+impl<T: fmt::Debug + ?Sized> fmt::Debug for Redacting<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.0, f)
     }
