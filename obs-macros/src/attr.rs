@@ -62,6 +62,14 @@ pub(crate) struct ObserveArgs {
     pub(crate) krate: Option<Path>,
 }
 
+/// What a method returns, as far as a block's arguments go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Returns {
+    Unit,
+    Result,
+    Other,
+}
+
 /// What `#[golden_signals]` adds to `#[observe]`'s arguments.
 #[derive(Default)]
 pub(crate) struct GoldenArgs {
@@ -113,6 +121,12 @@ impl ObserveArgs {
             once(&mut self.skip_all, span, span, "skip_all")
         } else if lookahead.peek(kw::skip) {
             input.parse::<kw::skip>()?;
+            if !input.peek(syn::token::Paren) {
+                return Err(syn::Error::new(
+                    span,
+                    "`skip` takes the arguments to leave out of the span: `skip(a, b)`; on a method of an observed `impl` block or trait, `#[observe(skip)]` alone leaves the method out",
+                ));
+            }
             let Names(names) = input.parse()?;
             once(&mut self.skip, (span, names), span, "skip")
         } else if lookahead.peek(kw::labels) {
@@ -159,6 +173,66 @@ impl ObserveArgs {
         } else {
             Err(lookahead.error())
         }
+    }
+
+    /// The arguments of a method of an observed `impl` block or trait: the method's own
+    /// (`self`) over the block's. The block's `err` applies to the methods whose return type
+    /// is spelled `…Result<…>`, its `ret`, `error_if` and `ok_if` to those that return
+    /// something, and its `skip(...)` and `not_pii(...)` keep the names that are the method's
+    /// arguments: a block's arguments are defaults for the methods they make sense for.
+    pub(crate) fn over(
+        self,
+        mut block: ObserveArgs,
+        arguments: &[String],
+        returns: Returns,
+    ) -> syn::Result<ObserveArgs> {
+        if returns != Returns::Result {
+            block.err = None;
+        }
+        if returns == Returns::Unit {
+            (block.ret, block.error_if, block.ok_if) = (None, None, None);
+        }
+        if let Some((_, names)) = &mut block.skip {
+            names.retain(|n| arguments.contains(&n.name));
+        }
+        if let Some(names) = &mut block.not_pii {
+            names.retain(|n| arguments.contains(&n.name));
+        }
+        let args = ObserveArgs {
+            name: self.name.or(block.name),
+            level: self.level.or(block.level),
+            target: self.target.or(block.target),
+            fields: self.fields.or(block.fields),
+            skip: self.skip.or(block.skip.filter(|(_, names)| !names.is_empty())),
+            skip_all: self.skip_all.or(block.skip_all),
+            err: self.err.or(block.err),
+            ret: self.ret.or(block.ret),
+            error_if: self.error_if.or(block.error_if),
+            ok_if: self.ok_if.or(block.ok_if),
+            not_pii: self.not_pii.or(block.not_pii.filter(|names| !names.is_empty())),
+            labels: self.labels.or(block.labels),
+            golden: self.golden.or(block.golden),
+            krate: self.krate.or(block.krate),
+        };
+        args.check_conflicts()?;
+        Ok(args)
+    }
+
+    /// Refuses the arguments that cannot apply to every method of a block.
+    pub(crate) fn check_for_block(&self) -> syn::Result<()> {
+        if let Some(name) = &self.name {
+            return Err(syn::Error::new(
+                name.span(),
+                "`name` on an `impl` block or trait would give every method the same span name; put `#[observe(name = \"…\")]` on the method",
+            ));
+        }
+        if let Some(field) = self.fields.iter().flatten().next() {
+            return Err(syn::Error::new(
+                field.key_span,
+                "`fields(...)` on an `impl` block or trait would be evaluated in every method; put `#[observe(fields(...))]` on the methods that have what it reads",
+            ));
+        }
+        Ok(())
     }
 
     fn check_conflicts(&self) -> syn::Result<()> {

@@ -40,7 +40,13 @@ struct Recorded {
     binding: Option<TokenStream>,
 }
 
-pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenStream> {
+/// `owner` is the type or trait whose method this is, when the attribute is on its block: it
+/// goes before the name in the `function` label (`Type::method`).
+pub(crate) fn expand(
+    args: ObserveArgs,
+    item: ObservedFn,
+    owner: Option<&str>,
+) -> syn::Result<TokenStream> {
     let ObservedFn { attrs, vis, sig, brace, body } = item;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new_spanned(
@@ -63,7 +69,10 @@ pub(crate) fn expand(args: ObserveArgs, item: ObservedFn) -> syn::Result<TokenSt
     };
     let private = quote!(#krate::__private);
     let tracing = quote!(#private::tracing);
-    let function = sig.ident.unraw().to_string();
+    let function = match owner {
+        Some(owner) => format!("{owner}::{}", sig.ident.unraw()),
+        None => sig.ident.unraw().to_string(),
+    };
     let name = match &args.name {
         Some(name) => name.to_token_stream(),
         None => quote!(::core::concat!(::core::module_path!(), "::", #function)),

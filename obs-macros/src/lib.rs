@@ -1,6 +1,7 @@
 //! Procedural macros of [obs](https://docs.rs/obs). Use them through the `obs` crate.
 
 mod attr;
+mod block;
 mod expand;
 mod item;
 mod pii;
@@ -39,6 +40,34 @@ use proc_macro::TokenStream;
 /// generic functions, `impl Trait` arguments and return types, `unsafe fn`, trait default
 /// bodies, `#[async_trait]` methods and `fn -> impl Future` (the returned future is observed,
 /// not only its creation).
+///
+/// # On an `impl` block or a trait
+///
+/// On `impl Type { … }`, `impl Trait for Type { … }` or a trait, every method with a body is
+/// observed with the block's arguments; a method's own `#[observe(...)]` adds to them and
+/// overrides them, and `#[observe(skip)]` leaves it out. Associated consts, types and macros,
+/// `const fn`s, trait methods without a default body and methods with their own
+/// `#[golden_signals]` are left alone. The block's `err` applies to methods that return a
+/// `…Result<…>`, its `ret` to those that return something. The `function` label says whose
+/// method it is: `Cart::add`, `<Cart as Priced>::cents`, or `Shelf::describe` for a default
+/// body.
+/// ```
+/// struct Cart(Vec<u32>);
+///
+/// #[obs::observe(err)]
+/// impl Cart {
+///     fn add(&mut self, item: u32) -> Result<usize, String> {
+///         self.0.push(item);
+///         Ok(self.0.len())
+///     }
+///
+///     #[observe(skip)]
+///     fn len(&self) -> usize {
+///         self.0.len()
+///     }
+/// }
+/// # assert_eq!(Cart(vec![]).add(1), Ok(1));
+/// ```
 ///
 /// # Arguments
 ///
@@ -208,11 +237,33 @@ pub fn golden_signals(args: TokenStream, item: TokenStream) -> TokenStream {
 fn instrument(args: TokenStream, item: TokenStream, golden: bool) -> TokenStream {
     use syn::parse::Parser;
     let original = proc_macro2::TokenStream::from(item.clone());
+    let target = block::Target::of(&original);
+    if !matches!(target, block::Target::Function) {
+        let args = proc_macro2::TokenStream::from(args);
+        let result = if golden {
+            Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[golden_signals]` goes on one entry point, a function or a method; put `#[observe]` on the block and `#[golden_signals]` on its entry points",
+            ))
+        } else if let block::Target::Impl = target {
+            block::expand_impl(args, original.clone())
+        } else {
+            block::expand_trait(args, original.clone())
+        };
+        return match result {
+            Ok(expanded) => expanded.into(),
+            Err(error) => {
+                let error = error.to_compile_error();
+                let original = block::without_method_attributes(original);
+                quote::quote!(#error #original).into()
+            }
+        };
+    }
     let parser = |input: syn::parse::ParseStream<'_>| attr::ObserveArgs::parse_for(input, golden);
     let result = parser
         .parse(args)
         .and_then(|args| Ok((args, syn::parse::<item::ObservedFn>(item)?)))
-        .and_then(|(args, function)| expand::expand(args, function));
+        .and_then(|(args, function)| expand::expand(args, function, None));
     match result {
         Ok(expanded) => expanded.into(),
         // Keep the function as written next to the error, so that its callers still compile

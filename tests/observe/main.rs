@@ -5,6 +5,7 @@ mod support;
 // Function shapes.
 mod async_fn;
 mod async_trait_methods;
+mod blocks;
 mod generics;
 mod impl_trait;
 mod methods;
