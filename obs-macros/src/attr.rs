@@ -32,6 +32,8 @@ mod kw {
     syn::custom_keyword!(latency_ms);
     syn::custom_keyword!(percentile);
     syn::custom_keyword!(window_days);
+    syn::custom_keyword!(Debug);
+    syn::custom_keyword!(Display);
 }
 
 /// Every argument `#[observe]` accepts, for "unknown argument" errors.
@@ -51,8 +53,8 @@ pub(crate) struct ObserveArgs {
     pub(crate) fields: Option<Vec<FieldArg>>,
     pub(crate) skip: Option<(Span, Vec<DottedName>)>,
     pub(crate) skip_all: Option<Span>,
-    pub(crate) err: Option<Span>,
-    pub(crate) ret: Option<Span>,
+    pub(crate) err: Option<Recording>,
+    pub(crate) ret: Option<Recording>,
     pub(crate) error_if: Option<Path>,
     pub(crate) ok_if: Option<Path>,
     pub(crate) not_pii: Option<Vec<DottedName>>,
@@ -60,6 +62,70 @@ pub(crate) struct ObserveArgs {
     /// `Some` for `#[golden_signals]`.
     pub(crate) golden: Option<GoldenArgs>,
     pub(crate) krate: Option<Path>,
+}
+
+/// `err` or `ret`, and how it records: `err(Debug)`, `ret(level = debug, Display)`.
+#[derive(Clone, Copy)]
+pub(crate) struct Recording {
+    /// The keyword's span, where diagnostics about the recorded value point.
+    pub(crate) span: Span,
+    /// `Display` or `Debug` if given (`err` records `Display` by default, `ret` picks the rule
+    /// of a field).
+    pub(crate) format: Option<Format>,
+    /// The event's level (`err`: ERROR by default, `ret`: the span's).
+    pub(crate) level: Option<Level>,
+}
+
+/// How a recorded value is formatted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Display,
+    Debug,
+}
+
+impl Recording {
+    /// The optional `(…)` after `err` or `ret` (named `what`), which starts at `span`.
+    fn parse_after(input: ParseStream<'_>, span: Span, what: &str) -> syn::Result<Recording> {
+        let mut recording = Recording { span, format: None, level: None };
+        if !input.peek(syn::token::Paren) {
+            return Ok(recording);
+        }
+        let content;
+        syn::parenthesized!(content in input);
+        comma_separated(&content, || {
+            let at = content.span();
+            let lookahead = content.lookahead1();
+            if lookahead.peek(kw::Debug) || lookahead.peek(kw::Display) {
+                let format = if content.peek(kw::Debug) {
+                    content.parse::<kw::Debug>()?;
+                    Format::Debug
+                } else {
+                    content.parse::<kw::Display>()?;
+                    Format::Display
+                };
+                if recording.format.is_some() {
+                    return Err(syn::Error::new(
+                        at,
+                        format!("`{what}` takes one format, `Display` or `Debug`; keep one"),
+                    ));
+                }
+                recording.format = Some(format);
+                Ok(())
+            } else if lookahead.peek(kw::level) {
+                content.parse::<kw::level>()?;
+                expect_value(&content, at, "level", &format!("{what}(level = warn)"))?;
+                once(&mut recording.level, content.parse()?, at, "level")
+            } else {
+                Err(syn::Error::new(
+                    at,
+                    format!(
+                        "`{what}(...)` takes `Display`, `Debug` and `level = …`, e.g. `{what}(level = warn, Debug)`"
+                    ),
+                ))
+            }
+        })?;
+        Ok(recording)
+    }
 }
 
 /// What a method returns, as far as a block's arguments go.
@@ -139,10 +205,10 @@ impl ObserveArgs {
             once(&mut self.not_pii, names, span, "not_pii")
         } else if lookahead.peek(kw::err) {
             input.parse::<kw::err>()?;
-            once(&mut self.err, span, span, "err")
+            once(&mut self.err, Recording::parse_after(input, span, "err")?, span, "err")
         } else if lookahead.peek(kw::ret) {
             input.parse::<kw::ret>()?;
-            once(&mut self.ret, span, span, "ret")
+            once(&mut self.ret, Recording::parse_after(input, span, "ret")?, span, "ret")
         } else if lookahead.peek(kw::error_if) {
             input.parse::<kw::error_if>()?;
             expect_value(input, span, "error_if", "error_if = path::to::predicate")?;

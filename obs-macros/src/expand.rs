@@ -8,7 +8,7 @@
 //!
 //! [`Call`]: ../obs_runtime/__private/struct.Call.html
 
-use crate::attr::{FieldArg, GoldenArgs, Kind, Level, ObserveArgs, Sigil};
+use crate::attr::{FieldArg, Format, GoldenArgs, Kind, Level, ObserveArgs, Sigil};
 use crate::item::ObservedFn;
 use crate::span::{located, parenthesized, respan};
 use proc_macro2::{Span, TokenStream};
@@ -320,29 +320,45 @@ fn completion(
         (_, Some(path)) => predicate(path, "ok_if"),
         _ => quote!(#private::verdict!(#ret)),
     };
-    let err = args.err.map(|span| {
+    let err = args.err.map(|recording| {
+        let span = recording.span;
         let error = Ident::new("obs_error", Span::mixed_site());
         // Spanned at `err`, so that a return type without a displayable error is reported there.
-        let error_of = respan(quote!(#private::error_of!), span);
+        let error_of = match recording.format {
+            Some(Format::Debug) => respan(quote!(#private::debug_error_of!), span),
+            _ => respan(quote!(#private::error_of!), span),
+        };
         // A binding with the user's `err` token as its span: diagnostics about the value
         // then point at `err` rather than at the whole attribute. The block holds only our
         // code, so the binding cannot clash with a user's name.
         let value = Ident::new("obs_err_checked", span);
         let error_of = quote_spanned!(span=> #error_of(#value));
+        let event_level = level_constant(recording.level.unwrap_or(Level::Error), tracing);
         quote! {
             let #value = #ret;
             if let ::core::option::Option::Some(#error) = #error_of {
-                #call.record_error(#error);
-                #tracing::event!(target: #target, #tracing::Level::ERROR, "error" = %#error);
+                #call.record_error(&#error);
+                #tracing::event!(target: #target, #event_level, "error" = %#error);
             }
         }
     });
-    let ret_event = args.ret.map(|span| {
-        let value = respan(quote!(#private::value), span);
+    let ret_event = args.ret.map(|recording| {
+        let span = recording.span;
+        let which = match recording.format {
+            None => "value",
+            Some(Format::Display) => "display",
+            Some(Format::Debug) => "debug",
+        };
+        let which = Ident::new(which, span);
+        let value = respan(quote!(#private::#which), span);
         let located_ret = located(ret, span);
         let value = quote_spanned!(span=> #value!(*#located_ret));
+        let event_level = match recording.level {
+            Some(l) => level_constant(l, tracing),
+            None => level.clone(),
+        };
         quote! {
-            #tracing::event!(target: #target, #level, "return" = #value);
+            #tracing::event!(target: #target, #event_level, "return" = #value);
         }
     });
     quote! {
@@ -350,6 +366,12 @@ fn completion(
         #ret_event
         #call.complete(#verdict);
     }
+}
+
+/// `tracing::Level::X` of a level.
+fn level_constant(level: Level, tracing: &TokenStream) -> TokenStream {
+    let constant = Ident::new(level.constant(), Span::call_site());
+    quote!(#tracing::Level::#constant)
 }
 
 fn path_text(path: &syn::Path) -> String {
@@ -611,15 +633,15 @@ fn check_return_options(args: &ObserveArgs, output: &ReturnType, shape: &Shape) 
     if !returns_unit || matches!(shape, Shape::ReturnsFuture { .. }) {
         return Ok(());
     }
-    if let Some(span) = args.err {
+    if let Some(recording) = args.err {
         return Err(syn::Error::new(
-            span,
+            recording.span,
             "`err` records the error a function returns, but this function returns `()`; return a `Result<T, E>` or remove `err`",
         ));
     }
-    if let Some(span) = args.ret {
+    if let Some(recording) = args.ret {
         return Err(syn::Error::new(
-            span,
+            recording.span,
             "`ret` records the return value, but this function returns `()`; remove `ret`",
         ));
     }

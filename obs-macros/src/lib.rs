@@ -112,11 +112,23 @@ use proc_macro::TokenStream;
 /// fn parse(s: &str) -> Result<u32, std::num::ParseIntError> { s.parse() }
 /// # assert!(parse("x").is_err());
 /// ```
-/// `ret` emits an event with the return value:
+/// `err(Debug)` shows the error by `Debug` instead, and `err(level = warn)` emits the event at
+/// another level (the call is an error either way):
+/// ```
+/// #[obs::observe(err(Debug, level = warn))]
+/// fn parse_debug(s: &str) -> Result<u32, std::num::ParseIntError> { s.parse() }
+/// # assert!(parse_debug("x").is_err());
+/// ```
+/// `ret` emits an event with the return value, recorded like a field (`ret(Display)` and
+/// `ret(Debug)` choose the format, `ret(level = debug)` the event's level, by default the
+/// span's):
 /// ```
 /// #[obs::observe(ret)]
 /// fn total(prices: &[u32]) -> u32 { prices.iter().sum() }
 /// # assert_eq!(total(&[1, 2]), 3);
+/// #[obs::observe(ret(Debug, level = debug))]
+/// fn first(prices: &[u32]) -> Option<u32> { prices.first().copied() }
+/// # assert_eq!(first(&[1, 2]), Some(1));
 /// ```
 /// `error_if = path` decides the `result` label from the return value with a `fn(&T) -> bool`,
 /// `T` being the return type: the call is an error when it returns `true`:

@@ -11,8 +11,8 @@ pub use crate::observe::field::{
 };
 pub use crate::observe::future::ObservedFuture;
 pub use crate::observe::outcome::{
-    ErrorOf, ErrorOfAny, ErrorOfHttp, Returned, Verdict, VerdictOfHttp, VerdictOfResult,
-    VerdictOfValue, into_error,
+    DebugErrorOf, ErrorOf, ErrorOfAny, ErrorOfHttp, Returned, ShownByDebug, Verdict, VerdictOfHttp,
+    VerdictOfResult, VerdictOfValue, debug_error_of, into_error,
 };
 pub use crate::observe::site::Site;
 pub use crate::pii::redact::{hashed, partial};
@@ -35,6 +35,16 @@ macro_rules! __obs_error_of {
     };
 }
 pub use crate::__obs_error_of as error_of;
+
+/// The error of a returned `Result`, shown by `Debug`, for `#[observe(err(Debug))]`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __obs_debug_error_of {
+    ($value:expr) => {
+        $crate::__private::debug_error_of($value)
+    };
+}
+pub use crate::__obs_debug_error_of as debug_error_of;
 
 /// How `value` ended the call: `Err(_)` is an error, anything else is ok.
 #[doc(hidden)]

@@ -57,3 +57,26 @@ fn err_works_on_async_functions() {
     assert!(r.is_err());
     assert_eq!(cap.events()[0].fields["error"], Value::Debug("101 is too much".into()));
 }
+
+#[observe(err(Debug, level = warn))]
+fn pay_warn(cents: u32) -> Result<u32, PaymentDeclined> {
+    if cents > 100 { Err(PaymentDeclined { code: 5 }) } else { Ok(cents) }
+}
+
+#[test]
+fn err_takes_a_format_and_a_level_like_tracings() {
+    enable_metrics();
+    let (cap, r) = capture(|| pay_warn(500));
+    assert!(r.is_err());
+    let span = cap.span("observe::err::pay_warn");
+    assert_eq!(
+        span.fields["otel.status_description"],
+        Value::Debug("PaymentDeclined { code: 5 }".into())
+    );
+    let events = cap.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].level, "WARN");
+    assert_eq!(events[0].fields["error"], Value::Debug("PaymentDeclined { code: 5 }".into()));
+    // The call is an error whatever the event's level.
+    assert_eq!(calls("observe::err::pay_warn"), [0, 1, 0, 0]);
+}

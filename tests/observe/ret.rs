@@ -32,3 +32,31 @@ fn ret_emits_the_return_value_as_an_event_of_the_span() {
     assert_eq!(events[0].fields["return"], Value::Debug("Receipt { total: 3 }".into()));
     assert_eq!(events[0].level, "DEBUG", "the event has the span's level");
 }
+
+struct Label(&'static str);
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "label {}", self.0)
+    }
+}
+
+#[observe(ret(Display, level = trace))]
+fn label() -> Label {
+    Label("a")
+}
+
+#[observe(ret(Debug))]
+fn name() -> &'static str {
+    "b"
+}
+
+#[test]
+fn ret_takes_a_format_and_a_level_like_tracings() {
+    let (cap, _) = capture(label);
+    let events = cap.events();
+    assert_eq!(events[0].fields["return"], Value::Debug("label a".into()), "by Display");
+    assert_eq!(events[0].level, "TRACE");
+    let (cap, _) = capture(name);
+    assert_eq!(cap.events()[0].fields["return"], Value::Debug("\"b\"".into()), "by Debug");
+}

@@ -221,6 +221,41 @@ impl<T, E: fmt::Display> ErrorOf for Result<T, E> {
     }
 }
 
+/// The error of a `Result`, for `#[observe(err(Debug))]`.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[observe(err(Debug))]` needs a function that returns `Result<T, E>` where `E: Debug`; this one returns `{Self}`",
+    label = "`err(Debug)` records the `Debug` of the error this function returns",
+    note = "remove `err(Debug)`, or return a `Result` whose error type implements `std::fmt::Debug`"
+)]
+pub trait DebugErrorOf {
+    /// The error to show, when the value is an error.
+    fn debug_error_of(&self) -> Option<&dyn fmt::Debug>;
+}
+
+impl<T, E: fmt::Debug> DebugErrorOf for Result<T, E> {
+    #[inline]
+    fn debug_error_of(&self) -> Option<&dyn fmt::Debug> {
+        self.as_ref().err().map(|e| e as &dyn fmt::Debug)
+    }
+}
+
+/// A value shown by its `Debug` where a `Display` is recorded.
+#[doc(hidden)]
+pub struct ShownByDebug<'a>(pub &'a dyn fmt::Debug);
+
+impl fmt::Display for ShownByDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+#[doc(hidden)]
+#[inline]
+pub fn debug_error_of<R: DebugErrorOf + ?Sized>(value: &R) -> Option<ShownByDebug<'_>> {
+    value.debug_error_of().map(ShownByDebug)
+}
+
 /// The error `err` records, chosen like the verdict: `(&&Returned(&value)).obs_error()`. An
 /// HTTP error `Err((status, message))` gives its message ([`ErrorOfHttp`]); any other value
 /// must be a `Result` whose error is `Display` ([`ErrorOf`], checked by [`into_error`] in the
