@@ -40,7 +40,9 @@ pub use golden::health;
 pub use metrics::HTTP_DURATION_BUCKETS;
 pub use observe::Outcome;
 pub use pii::{redact, scrub};
-pub use setup::{ConfigError, InitError, ShutdownError, Telemetry, TelemetryBuilder, config, init};
+pub use setup::{
+    BuildInfo, ConfigError, InitError, ShutdownError, Telemetry, TelemetryBuilder, config, init,
+};
 #[cfg(feature = "tools")]
 pub use tools::{alerts, dashboards, report, traceview, why};
 pub use trace::{PipelineStats, context};

@@ -104,5 +104,10 @@ pub const HTTP_CLIENT_DURATION_ATTRIBUTES: [&str; 5] = [
 /// Counter: registrations of a series beyond its metric's limit of label sets, sent to the
 /// overflow series `{otel_metric_overflow="true"}`; labelled `metric`.
 pub const OBS_METRIC_OVERFLOW_TOTAL: &str = "obs_metric_overflow_total";
+/// Gauge, always 1: the program's build, labelled `version`, `commit`, `rust_version`.
+pub const OBS_BUILD_INFO: &str = "obs_build_info";
+/// Resource attribute: the commit the program was built from (semantic conventions'
+/// `vcs.ref.head.revision`).
+pub const VCS_REF_HEAD_REVISION: &str = "vcs.ref.head.revision";
 /// Counter: OTLP metric pushes that failed.
 pub const OBS_METRIC_EXPORTS_FAILED_TOTAL: &str = "obs_metric_exports_failed_total";

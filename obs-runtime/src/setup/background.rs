@@ -20,6 +20,7 @@ pub(super) fn publish(pipeline: &Pipeline) {
     crate::trace::context::publish_metrics();
     crate::metrics::cardinality::publish_metrics();
     crate::metrics::otlp::publish_metrics();
+    super::build_info::publish_metrics();
 }
 
 /// Describes obs's own series (HELP text and unit).
@@ -28,6 +29,7 @@ fn describe() {
     crate::trace::context::describe_metrics();
     crate::metrics::cardinality::describe_metrics();
     crate::metrics::otlp::describe_metrics();
+    super::build_info::describe_metrics();
 }
 
 impl Background {

@@ -74,6 +74,17 @@ impl TelemetryBuilder {
         self
     }
 
+    /// What the program's build is: its version (`service.version`, unless set), commit
+    /// (`vcs.ref.head.revision`) and compiler, in the resource and in `obs_build_info`. Pass
+    /// `obs::build_info!()`.
+    pub fn build_info(mut self, info: crate::BuildInfo) -> Self {
+        if self.config.service_version.is_none() {
+            self.config.service_version = Some(info.version.clone());
+        }
+        self.config.build = Some(info);
+        self
+    }
+
     /// `deployment.environment.name` (`production`, `staging`, …).
     pub fn environment(mut self, environment: impl Into<String>) -> Self {
         self.config.environment = Some(environment.into());

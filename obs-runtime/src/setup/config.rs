@@ -174,6 +174,8 @@ pub struct Config {
     pub service_name: String,
     /// `service.version`.
     pub service_version: Option<String>,
+    /// The build's commit and compiler (see [`BuildInfo`](crate::BuildInfo)).
+    pub build: Option<crate::BuildInfo>,
     /// `deployment.environment.name`.
     pub environment: Option<String>,
     /// Further resource attributes.
@@ -208,6 +210,7 @@ impl Config {
         Config {
             service_name: service_name.into(),
             service_version: None,
+            build: None,
             environment: None,
             resource_attributes: Vec::new(),
             otlp: None,

@@ -116,6 +116,7 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
     tracing::subscriber::set_global_default(ObsSubscriber::new(subscriber))
         .map_err(|_| InitError::SubscriberAlreadySet)?;
     crate::metrics::enable();
+    super::build_info::install(config.service_version.as_deref(), config.build.as_ref());
     if let Some(filter) = native_filter {
         crate::trace::native::install(pipeline.clone(), filter);
     }

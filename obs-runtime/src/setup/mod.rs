@@ -5,6 +5,7 @@
 //! ([`Telemetry`]) that flushes and shuts them down.
 
 mod background;
+mod build_info;
 mod builder;
 pub mod config;
 pub(crate) mod error;
@@ -14,6 +15,7 @@ mod resource;
 mod sinks;
 mod telemetry;
 
+pub use build_info::BuildInfo;
 pub use builder::{TelemetryBuilder, init};
 pub use error::{ConfigError, InitError, ShutdownError};
 pub use telemetry::Telemetry;

@@ -10,6 +10,9 @@ pub(super) fn resource(config: &Config) -> Resource {
     if let Some(version) = &config.service_version {
         attributes.push(KeyValue::new("service.version", version.clone()));
     }
+    if let Some(commit) = config.build.as_ref().and_then(|b| b.commit.as_ref()) {
+        attributes.push(KeyValue::new(crate::names::VCS_REF_HEAD_REVISION, commit.clone()));
+    }
     if let Some(environment) = &config.environment {
         attributes.push(KeyValue::new("deployment.environment.name", environment.clone()));
     }
