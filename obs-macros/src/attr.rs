@@ -32,14 +32,29 @@ mod kw {
     syn::custom_keyword!(latency_ms);
     syn::custom_keyword!(percentile);
     syn::custom_keyword!(window_days);
+    syn::custom_keyword!(parent);
+    syn::custom_keyword!(follows_from);
     syn::custom_keyword!(Debug);
     syn::custom_keyword!(Display);
 }
 
 /// Every argument `#[observe]` accepts, for "unknown argument" errors.
 const ARGUMENTS: &[&str] = &[
-    "name", "level", "target", "fields", "skip", "skip_all", "err", "ret", "error_if", "ok_if",
-    "not_pii", "labels", "crate",
+    "name",
+    "level",
+    "target",
+    "fields",
+    "skip",
+    "skip_all",
+    "err",
+    "ret",
+    "error_if",
+    "ok_if",
+    "not_pii",
+    "labels",
+    "parent",
+    "follows_from",
+    "crate",
 ];
 
 /// The arguments only `#[golden_signals]` accepts.
@@ -59,6 +74,10 @@ pub(crate) struct ObserveArgs {
     pub(crate) ok_if: Option<Path>,
     pub(crate) not_pii: Option<Vec<DottedName>>,
     pub(crate) labels: Option<Vec<(String, String)>>,
+    /// `parent = expr`: the span's parent, evaluated when the call is recorded.
+    pub(crate) parent: Option<Expr>,
+    /// `follows_from = expr`: spans the span links to.
+    pub(crate) follows_from: Option<Expr>,
     /// `Some` for `#[golden_signals]`.
     pub(crate) golden: Option<GoldenArgs>,
     pub(crate) krate: Option<Path>,
@@ -217,6 +236,14 @@ impl ObserveArgs {
             input.parse::<kw::ok_if>()?;
             expect_value(input, span, "ok_if", "ok_if = path::to::predicate")?;
             once(&mut self.ok_if, input.call(Path::parse_mod_style)?, span, "ok_if")
+        } else if lookahead.peek(kw::parent) {
+            input.parse::<kw::parent>()?;
+            expect_value(input, span, "parent", "parent = obs::context::extract_from(&headers)")?;
+            once(&mut self.parent, input.parse()?, span, "parent")
+        } else if lookahead.peek(kw::follows_from) {
+            input.parse::<kw::follows_from>()?;
+            expect_value(input, span, "follows_from", "follows_from = producer_context")?;
+            once(&mut self.follows_from, input.parse()?, span, "follows_from")
         } else if lookahead.peek(Token![crate]) {
             input.parse::<Token![crate]>()?;
             expect_value(input, span, "crate", "crate = path::to::obs")?;
@@ -277,6 +304,8 @@ impl ObserveArgs {
             ok_if: self.ok_if.or(block.ok_if),
             not_pii: self.not_pii.or(block.not_pii.filter(|names| !names.is_empty())),
             labels: self.labels.or(block.labels),
+            parent: self.parent.or(block.parent),
+            follows_from: self.follows_from.or(block.follows_from),
             golden: self.golden.or(block.golden),
             krate: self.krate.or(block.krate),
         };
@@ -291,6 +320,16 @@ impl ObserveArgs {
                 name.span(),
                 "`name` on an `impl` block or trait would give every method the same span name; put `#[observe(name = \"…\")]` on the method",
             ));
+        }
+        for (expr, name) in [(&self.parent, "parent"), (&self.follows_from, "follows_from")] {
+            if let Some(expr) = expr {
+                return Err(syn::Error::new_spanned(
+                    expr,
+                    format!(
+                        "`{name} = …` on an `impl` block or trait would be evaluated in every method; put it on the methods it concerns"
+                    ),
+                ));
+            }
         }
         if let Some(field) = self.fields.iter().flatten().next() {
             return Err(syn::Error::new(

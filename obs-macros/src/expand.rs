@@ -90,9 +90,12 @@ pub(crate) fn expand(
         let i = syn::Index::from(i);
         quote!(#name = #recorded_tuple.#i)
     });
+    let obs_parent = Ident::new("obs_parent", Span::mixed_site());
+    let parent_arg = args.parent.as_ref().map(|_| quote!(parent: #obs_parent.tracing_parent(),));
     let span = quote! {
         #tracing::span!(
             target: #target,
+            #parent_arg
             #level,
             #name,
             #(#fields,)*
@@ -135,6 +138,26 @@ pub(crate) fn expand(
         &[#(&#recorded_tuple.#indices as &dyn #tracing::Value),*]
     ));
     let tracing_call = quote!(#private::Call::start(&#site, #span));
+    // `parent = …`: evaluated once, given to whichever path records the call.
+    let (parent_binding, native_call, tracing_call) = match &args.parent {
+        None => (None, native_call, tracing_call),
+        Some(expr) => {
+            let parent_of = respan(quote!(#private::parent_of), expr.span());
+            let binding = quote_spanned!(expr.span()=> let #obs_parent = #parent_of(#expr););
+            let native = quote!(#private::Call::native_with(
+                &#site,
+                &[#(&#recorded_tuple.#indices as &dyn #tracing::Value),*],
+                ::core::option::Option::Some(&#obs_parent),
+            ));
+            (Some(binding), native, quote!(#obs_parent.run(|| #tracing_call)))
+        }
+    };
+    let started = Ident::new("obs_started", Span::mixed_site());
+    let link = args.follows_from.as_ref().map(|expr| {
+        let links_of = respan(quote!(#private::links_of), expr.span());
+        let links = quote_spanned!(expr.span()=> #links_of(#expr));
+        quote!(#started.link(#links);)
+    });
     let mode = Ident::new("obs_mode", Span::mixed_site());
     let start = quote! {
         #operation
@@ -148,10 +171,13 @@ pub(crate) fn expand(
             #(#bindings)*
             #[allow(clippy::unused_unit)]
             let #recorded_tuple = (#(#values,)*);
-            ::core::option::Option::Some(match #mode {
+            #parent_binding
+            let #started = match #mode {
                 #private::Mode::Native => #native_call,
                 _ => #tracing_call,
-            })
+            };
+            #link
+            ::core::option::Option::Some(#started)
         };
     };
 

@@ -161,6 +161,22 @@ use proc_macro::TokenStream;
 /// #[obs::observe(not_pii(email_count))]
 /// fn digest(email_count: usize) -> usize { email_count }
 /// ```
+/// `parent = expr` gives the span another parent than the current span: a span context (such
+/// as the `Option<SpanContext>` a message's headers give through `obs::context::extract_from`),
+/// a `tracing::Span` of this process, or `None` for a new trace. `follows_from = expr` links the
+/// span to one or several contexts or spans (exported as OTLP span links):
+/// ```
+/// pub struct Message { pub headers: Vec<(String, String)> }
+/// #[obs::observe(skip_all, follows_from = obs::context::extract_from(message.headers.as_slice()))]
+/// fn consume(message: &Message) -> usize { message.headers.len() }
+/// #[obs::observe(skip_all, parent = obs::context::extract_from(message.headers.as_slice()))]
+/// fn continue_trace(message: &Message) -> usize { message.headers.len() }
+/// #[obs::observe(parent = None)]
+/// fn detached() {}
+/// # let message = Message { headers: vec![] };
+/// # assert_eq!(consume(&message) + continue_trace(&message), 0);
+/// # detached();
+/// ```
 /// `crate = path` names the `obs` crate when it is re-exported under another path:
 /// ```
 /// mod facade { pub use obs; }
@@ -247,43 +263,57 @@ pub fn golden_signals(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn instrument(args: TokenStream, item: TokenStream, golden: bool) -> TokenStream {
-    use syn::parse::Parser;
-    let original = proc_macro2::TokenStream::from(item.clone());
-    let target = block::Target::of(&original);
-    if !matches!(target, block::Target::Function) {
-        let args = proc_macro2::TokenStream::from(args);
-        let result = if golden {
-            Err(syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "`#[golden_signals]` goes on one entry point, a function or a method; put `#[observe]` on the block and `#[golden_signals]` on its entry points",
-            ))
-        } else if let block::Target::Impl = target {
-            block::expand_impl(args, original.clone())
-        } else {
-            block::expand_trait(args, original.clone())
-        };
-        return match result {
-            Ok(expanded) => expanded.into(),
-            Err(error) => {
-                let error = error.to_compile_error();
-                let original = block::without_method_attributes(original);
-                quote::quote!(#error #original).into()
-            }
-        };
-    }
-    let parser = |input: syn::parse::ParseStream<'_>| attr::ObserveArgs::parse_for(input, golden);
-    let result = parser
-        .parse(args)
-        .and_then(|args| Ok((args, syn::parse::<item::ObservedFn>(item)?)))
-        .and_then(|(args, function)| expand::expand(args, function, None));
-    match result {
-        Ok(expanded) => expanded.into(),
-        // Keep the function as written next to the error, so that its callers still compile
-        // and rust-analyzer still knows it.
+    instrument_with(args.into(), item.into(), golden, cfg!(feature = "enabled")).into()
+}
+
+/// The attribute, on or off (obs's `observe` feature). Off, the arguments and the item are
+/// checked as when on (the same errors, at the same tokens), and the item is left as written.
+/// Beside an error the item is kept as written too, so that its callers still compile and
+/// rust-analyzer still knows it.
+fn instrument_with(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+    golden: bool,
+    enabled: bool,
+) -> proc_macro2::TokenStream {
+    match expand_item(args, item.clone(), golden) {
+        Ok(expanded) if enabled => expanded,
+        Ok(_) => bare(item),
         Err(error) => {
             let error = error.to_compile_error();
-            quote::quote!(#error #original).into()
+            let item = bare(item);
+            quote::quote!(#error #item)
         }
+    }
+}
+
+/// The item as written, without the attributes its methods take from an observed block.
+fn bare(item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    match block::Target::of(&item) {
+        block::Target::Function => item,
+        _ => block::without_method_attributes(item),
+    }
+}
+
+fn expand_item(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+    golden: bool,
+) -> syn::Result<proc_macro2::TokenStream> {
+    use syn::parse::Parser;
+    match block::Target::of(&item) {
+        block::Target::Function => {
+            let parser =
+                |input: syn::parse::ParseStream<'_>| attr::ObserveArgs::parse_for(input, golden);
+            let args = parser.parse2(args)?;
+            expand::expand(args, syn::parse2::<item::ObservedFn>(item)?, None)
+        }
+        _ if golden => Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "`#[golden_signals]` goes on one entry point, a function or a method; put `#[observe]` on the block and `#[golden_signals]` on its entry points",
+        )),
+        block::Target::Impl => block::expand_impl(args, item),
+        block::Target::Trait => block::expand_trait(args, item),
     }
 }
 
@@ -339,4 +369,52 @@ pub fn derive_redact(input: TokenStream) -> TokenStream {
         .and_then(redact::derive)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instrument_with;
+    use quote::quote;
+
+    #[test]
+    fn off_the_item_is_left_as_written() {
+        let function = quote! {
+            /// Docs.
+            #[inline]
+            pub async fn pay(&self, cents: u64) -> Result<u64, String> { Ok(cents) }
+        };
+        let args = quote!(err, level = debug);
+        let off = instrument_with(args.clone(), function.clone(), false, false);
+        assert_eq!(off.to_string(), function.to_string());
+        let on = instrument_with(args, function.clone(), false, true);
+        assert_ne!(on.to_string(), function.to_string());
+        assert!(on.to_string().contains("__private"));
+    }
+
+    #[test]
+    fn off_a_block_loses_only_its_methods_attributes() {
+        let block = quote! {
+            impl Cart {
+                #[observe(skip)]
+                fn len(&self) -> usize { 0 }
+                fn add(&mut self) {}
+            }
+        };
+        let off = instrument_with(quote!(), block, false, false).to_string();
+        assert!(!off.contains("observe") && !off.contains("__private"), "{off}");
+        assert!(off.contains("fn len") && off.contains("fn add"));
+    }
+
+    #[test]
+    fn off_a_mistake_is_still_reported() {
+        let function = quote!(
+            fn pay(card: u64) {}
+        );
+        for enabled in [false, true] {
+            let out = instrument_with(quote!(skip(cart)), function.clone(), false, enabled);
+            let out = out.to_string();
+            assert!(out.contains("compile_error") && out.contains("is not an argument"), "{out}");
+            assert!(out.contains("fn pay"), "the function stays beside the error");
+        }
+    }
 }

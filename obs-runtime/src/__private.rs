@@ -17,6 +17,7 @@ pub use crate::observe::outcome::{
 pub use crate::observe::site::Site;
 pub use crate::pii::redact::{hashed, partial};
 pub use crate::pii::{MASK, Redacted, field_named_like_pii};
+pub use crate::trace::lineage::{Explicit, links_of, parent_of};
 pub use linkme;
 pub use tracing;
 

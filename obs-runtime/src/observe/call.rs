@@ -5,6 +5,7 @@ use super::site::Site;
 use super::stats::{self, Stats};
 use crate::hotpath::clock;
 use crate::names::{ERROR_TYPE, STATUS_CODE, STATUS_DESCRIPTION};
+use crate::trace::lineage::Explicit;
 use crate::trace::{current, native};
 use std::cell::Cell;
 use std::fmt;
@@ -77,12 +78,46 @@ impl Call {
     /// Starts a call of `site` on obs's own span path, recording `values` (the site's fields).
     #[inline]
     pub fn native(site: &'static Site, values: &[&dyn tracing::Value]) -> Call {
+        Call::native_with(site, values, None)
+    }
+
+    /// [`Call::native`], the span's parent given (`parent = …`).
+    #[inline]
+    pub fn native_with(
+        site: &'static Site,
+        values: &[&dyn tracing::Value],
+        parent: Option<&Explicit>,
+    ) -> Call {
         let start = clock::now();
-        let traced = match native::start(site, values, start) {
+        let traced = match native::start(site, values, start, parent) {
             Some(slot) => Traced::Native(slot),
             None => Traced::Off,
         };
         Call::new(site, traced, start)
+    }
+
+    /// Links the call's span to other spans (`follows_from = …`).
+    pub fn link(&self, links: Vec<opentelemetry::trace::Link>) {
+        if links.is_empty() {
+            return;
+        }
+        match &self.traced {
+            Traced::Off => {}
+            Traced::Tracing(span) => {
+                if let Some(id) = span.id() {
+                    crate::trace::registry::with_traced_mut(&id, |record| {
+                        record.links.extend(links);
+                    });
+                }
+            }
+            Traced::Native(slot) => {
+                if let Ok(mut record) = slot.record.try_borrow_mut()
+                    && let Some(record) = record.as_mut()
+                {
+                    record.links.extend(links);
+                }
+            }
+        }
     }
 
     #[inline]

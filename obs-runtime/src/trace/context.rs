@@ -48,6 +48,46 @@ pub fn current_span_context() -> Option<SpanContext> {
     with_current(LiveSpan::span_context)
 }
 
+/// The span context a message or request carries in its W3C `traceparent` and `tracestate`
+/// (any key-value carrier: a `HeaderMap`, a `HashMap<String, String>`, a `Vec<(K, V)>`, a
+/// slice of pairs), read by the rules of W3C Trace Context: `None` when there is none, or it is
+/// malformed, or there are two. For a queue consumer's `#[observe(follows_from = …)]` or
+/// `#[observe(parent = …)]`.
+///
+/// ```
+/// let headers = vec![("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")];
+/// let producer = obs_runtime::context::extract_from(headers.as_slice()).unwrap();
+/// assert_eq!(producer.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+/// assert!(obs_runtime::context::extract_from(&[("traceparent", "garbage")][..]).is_none());
+/// ```
+pub fn extract_from<C: crate::propagation::Carrier + ?Sized>(carrier: &C) -> Option<SpanContext> {
+    crate::propagation::extract(carrier).parent
+}
+
+/// The W3C headers (`traceparent`, and `tracestate` when not empty) that continue the current
+/// span's trace, to put in a message a consumer will [`extract_from`]; empty outside a traced
+/// span.
+///
+/// ```
+/// for (key, value) in obs_runtime::context::inject() {
+///     println!("{key}: {value}"); // add to the message's headers
+/// }
+/// ```
+pub fn inject() -> Vec<(&'static str, String)> {
+    current_span_context().map_or_else(Vec::new, |context| {
+        crate::propagation::Outgoing::new(
+            &context,
+            &crate::propagation::baggage::Baggage::default(),
+        )
+        .pairs()
+        .filter(|(key, _)| *key != crate::propagation::BAGGAGE)
+        .map(|(key, value)| (key, value.to_owned()))
+        .collect()
+    })
+}
+
+pub use super::lineage::{IntoLinks, IntoParent};
+
 /// The W3C context of `span` (or of its nearest traced ancestor).
 pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
     span.id().and_then(|id| with_nearest(&id, LiveSpan::span_context))

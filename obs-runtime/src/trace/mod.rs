@@ -22,6 +22,7 @@ pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod ids;
 pub(crate) mod layer;
+pub(crate) mod lineage;
 pub(crate) mod local_trace;
 pub(crate) mod native;
 pub(crate) mod pipeline;

@@ -16,6 +16,7 @@
 use super::current::{self, Slot};
 use super::exemplar::ExemplarSink;
 use super::fields::{FieldValue, Visitor};
+use super::lineage::Explicit;
 use super::local_trace::{LiveSpan, LocalTrace};
 use super::pipeline::Pipeline;
 use super::registry::with_traced;
@@ -69,6 +70,7 @@ pub(crate) fn start<S: SpanSite>(
     site: &'static S,
     values: &[&dyn tracing::Value],
     start_raw: u64,
+    explicit: Option<&Explicit>,
 ) -> Option<Box<Slot>> {
     let native = STATE.get()?;
     let filter = |metadata: &'static Metadata<'static>| {
@@ -77,8 +79,11 @@ pub(crate) fn start<S: SpanSite>(
     if !site.is_traced(filter) {
         return None;
     }
-    let parent = current::parent(|id| with_traced(id, LiveSpan::as_parent))
-        .unwrap_or_else(|| native.pipeline.root());
+    let parent = match explicit {
+        None => current::parent(|id| with_traced(id, LiveSpan::as_parent))
+            .unwrap_or_else(|| native.pipeline.root()),
+        Some(explicit) => explicit.parent(&native.pipeline),
+    };
     let mut slot = Spares::take(&SLOTS).unwrap_or_default();
     slot.metadata.set(Some(site.metadata()));
     let record = slot.record.get_mut().insert(LiveSpan::new(parent, site.span_name(), start_raw));

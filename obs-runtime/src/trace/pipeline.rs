@@ -7,7 +7,7 @@ use super::counters::Counters;
 use super::export::{ExportQueue, QueueSettings, SpanSink};
 use super::local_trace::{LiveSpan, LocalTrace, Origin, Parent};
 use super::sampling::SamplingPolicy;
-use opentelemetry::trace::SpanId;
+use opentelemetry::trace::{SpanContext, SpanId};
 use std::sync::Arc;
 
 /// How the pipeline is set up (from the configuration, by `crate::setup`).
@@ -41,7 +41,13 @@ impl Pipeline {
     /// parent: a new trace, or the continuation of the remote parent set on this thread (see
     /// [`crate::trace::context::with_remote_parent`]).
     pub(crate) fn root(&self) -> Parent {
-        let (origin, parent, remote_sampled) = match super::current::take_remote_parent() {
+        self.root_from(super::current::take_remote_parent())
+    }
+
+    /// The trace of a span that starts a trace here: a new one, or the continuation of
+    /// `remote`.
+    pub(crate) fn root_from(&self, remote: Option<SpanContext>) -> Parent {
+        let (origin, parent, remote_sampled) = match remote.filter(SpanContext::is_valid) {
             Some(parent) => (
                 Origin {
                     trace_id: parent.trace_id(),

@@ -45,3 +45,15 @@ pub(crate) fn with_traced<R>(id: &Id, f: impl FnOnce(&LiveSpan) -> R) -> Option<
         f.take().map(|f| f(record))
     })
 }
+
+/// Runs `f` on the record of the `tracing` span `id`, mutably, if obs traces it.
+pub(crate) fn with_traced_mut<R>(id: &Id, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
+    let mut f = Some(f);
+    tracing::dispatcher::get_default(|dispatch| {
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let span = registry.span(id)?;
+        let mut extensions = span.extensions_mut();
+        let record = extensions.get_mut::<LiveSpan>()?;
+        f.take().map(|f| f(record))
+    })
+}

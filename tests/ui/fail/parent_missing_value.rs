@@ -1,0 +1,5 @@
+//! `parent` takes a value.
+#[obs::observe(parent)]
+fn consume() {}
+
+fn main() {}
