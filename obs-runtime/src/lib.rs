@@ -7,7 +7,7 @@
 //!
 //! | layer | modules |
 //! |---|---|
-//! | set-up | `setup` ([`init`], [`TelemetryBuilder`], [`config`]), `tools` (feature `tools`) |
+//! | set-up | `setup` ([`init`], [`TelemetryBuilder`], [`config`]), `tools` (feature `tools`), `testing` (feature `testing`) |
 //! | entry points | `http` (feature `http`), `__private` (for generated code) |
 //! | signals | `observe` (the observed call), `metrics`, `logs`, [`golden`] |
 //! | traces | `trace` ([`context`]) |
@@ -30,6 +30,8 @@ mod observe;
 #[cfg(feature = "http")]
 pub mod http;
 mod setup;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "tools")]
 mod tools;
 

@@ -1,10 +1,10 @@
 //! Bare functions beside the same functions with `#[observe]` and `#[golden_signals]`, obs's
 //! `observe` feature off: the ratios are 1 within noise. Before measuring, it checks that the
-//! attributes are really off: with collection on, the calls leave no metrics and declare no
+//! attributes are really off (`observe_off` is the twin of `bare_result`, the others of `bare`): with collection on, the calls leave no metrics and declare no
 //! operation.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use library_off::{Counter, bare, entry, observed};
+use library_off::{Counter, bare, bare_result, entry, observed};
 use std::hint::black_box;
 
 fn off(c: &mut Criterion) {
@@ -15,6 +15,7 @@ fn off(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("library_off");
     group.bench_function("bare", |b| b.iter(|| bare(black_box(7))));
+    group.bench_function("bare_result", |b| b.iter(|| bare_result(black_box(7))));
     group.bench_function("observe_off", |b| b.iter(|| observed(black_box(7))));
     group.bench_function("golden_signals_off", |b| b.iter(|| entry(black_box(7))));
     let mut counter = Counter(0);

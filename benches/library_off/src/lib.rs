@@ -8,6 +8,12 @@ pub fn bare(x: u64) -> u64 {
     black_box(x) + 1
 }
 
+/// The bare function that returns a `Result`, the twin of [`observed`].
+#[inline(never)]
+pub fn bare_result(x: u64) -> Result<u64, String> {
+    Ok(black_box(x) + 1)
+}
+
 /// The same, with `#[observe]`: with the feature off, the same function.
 #[obs::observe(err)]
 #[inline(never)]

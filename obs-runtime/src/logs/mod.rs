@@ -31,6 +31,7 @@ use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
 
 /// Keys obs writes itself; an event field with one of these names is written as `field.<name>`.
 const RESERVED: &[&str] = &[
@@ -73,8 +74,11 @@ struct EventContext {
     ),
 }
 
-fn event_context(event: &Event<'_>) -> Option<EventContext> {
-    with_event_span(event.parent(), |record| {
+fn event_context<S>(event: &Event<'_>, ctx: &Context<'_, S>) -> Option<EventContext>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    with_event_span(ctx, event.parent(), |record| {
         let flags = record.flags();
         EventContext {
             trace_id: record.trace.trace_id.to_string(),
@@ -92,9 +96,9 @@ thread_local! {
     static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
 }
 
-impl<S: Subscriber> Layer<S> for JsonLogLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let context = event_context(event);
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for JsonLogLayer {
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let context = event_context(event, &ctx);
         let meta = event.metadata();
         // The event's text is scrubbed once, here, for every sink below.
         let fields = LogFields::of(event);

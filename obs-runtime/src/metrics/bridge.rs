@@ -226,13 +226,51 @@ fn describe() {
     );
 }
 
-fn forward(site: &Site, last: &Totals, now: &Totals) {
+/// The labels of a function's series: `function`, `module`, and its own constant labels.
+fn site_labels(site: &Site) -> Vec<::metrics::Label> {
     use ::metrics::Label;
     let mut labels = vec![
         Label::from_static_parts(LABEL_FUNCTION, site.function()),
         Label::from_static_parts(LABEL_MODULE, site.module()),
     ];
     labels.extend(site.labels().iter().map(|&(k, v)| Label::from_static_parts(k, v)));
+    labels
+}
+
+/// One call's metrics, under the names and labels [`flush`] forwards them with, for a capture
+/// (`obs::testing`), which sees its calls one by one through the current local recorder.
+#[cfg(feature = "testing")]
+pub(crate) fn record_call(site: &Site, verdict: crate::observe::outcome::Verdict, ns: u64) {
+    use ::metrics::Label;
+    let seconds = ns as f64 / 1e9;
+    let labels = site_labels(site);
+    let mut with_result = labels.clone();
+    with_result.push(Label::from_static_parts(LABEL_RESULT, verdict.outcome.as_str()));
+    ::metrics::counter!(FUNCTION_CALLS_TOTAL, with_result).increment(1);
+    ::metrics::histogram!(FUNCTION_CALLS_DURATION_SECONDS, labels).record(seconds);
+    let Some(operation) = site.operation() else { return };
+    let (name, kind) = (operation.name, operation.kind);
+    ::metrics::histogram!(OPERATION_DURATION_SECONDS, LABEL_OPERATION => name, LABEL_KIND => kind)
+        .record(seconds);
+    match verdict.outcome {
+        Outcome::Error | Outcome::Panic => {
+            let error_type = verdict.error_type.unwrap_or("error");
+            ::metrics::counter!(OPERATION_ERRORS_TOTAL, LABEL_OPERATION => name, LABEL_KIND => kind, LABEL_ERROR_TYPE => error_type)
+                .increment(1);
+        }
+        Outcome::Ok => {
+            if let Some(event) = operation.business_event {
+                ::metrics::counter!(BUSINESS_EVENTS_TOTAL, LABEL_OPERATION => name, LABEL_EVENT => event)
+                    .increment(1);
+            }
+        }
+        Outcome::Cancelled => {}
+    }
+}
+
+fn forward(site: &Site, last: &Totals, now: &Totals) {
+    use ::metrics::Label;
+    let labels = site_labels(site);
     for outcome in Outcome::ALL {
         let i = outcome.index();
         let mut with_result = labels.clone();

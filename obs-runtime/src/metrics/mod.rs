@@ -23,7 +23,7 @@
 //! }
 //! ```
 
-mod bridge;
+pub(crate) mod bridge;
 pub(crate) mod cardinality;
 mod exposition;
 mod native;

@@ -1,5 +1,6 @@
 //! One observed call in progress: the guard the generated code holds while the body runs.
 
+use super::capture;
 use super::outcome::{Outcome, Verdict};
 use super::site::Site;
 use super::stats::{self, Stats};
@@ -28,6 +29,7 @@ enum Traced {
 #[doc(hidden)]
 pub struct Call {
     traced: Traced,
+    site: &'static Site,
     business_event: bool,
     stats: Option<&'static Stats>,
     start: u64,
@@ -52,9 +54,9 @@ pub enum Mode {
 #[doc(hidden)]
 #[inline]
 pub fn mode(level: tracing::Level) -> Mode {
-    if native::is_on() {
+    if native::is_on() && !capture::is_active() {
         Mode::Native
-    } else if stats::is_collecting() || tracing::level_enabled!(level) {
+    } else if stats::is_collecting() || tracing::level_enabled!(level) || capture::is_active() {
         Mode::Tracing
     } else {
         Mode::Off
@@ -129,6 +131,7 @@ impl Call {
         let business_event = site.operation().is_some_and(|op| op.business_event.is_some());
         Call {
             traced,
+            site,
             business_event,
             stats,
             start,
@@ -193,6 +196,10 @@ impl Call {
             if let Some(golden) = &stats.golden {
                 golden_outcome(golden, verdict, self.business_event);
             }
+        }
+        if capture::is_active() {
+            let ns = clock::delta_ns(self.start, end);
+            capture::with(|observer| observer.call_ended(self.site, verdict, ns));
         }
         if verdict.outcome.is_failure() {
             self.mark_failed(verdict);

@@ -15,14 +15,25 @@
 
 use super::current::{self, Current};
 use super::local_trace::LiveSpan;
-use super::registry::{with_nearest, with_traced};
+use super::registry::{nearest, with_nearest, with_traced};
 use crate::hotpath::striped::Striped;
 use crate::pii::scrub::Scrubbed;
 use opentelemetry::trace::{SpanContext, TraceId};
 use tracing::span::Id;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
 
 /// Runs `f` on the record of the innermost traced span this thread is in.
 pub(crate) fn with_current<R>(f: impl FnOnce(&LiveSpan) -> R) -> Option<R> {
+    current_in(f, |id, f| with_traced(id, f))
+}
+
+/// [`with_current`], looking `tracing` spans up with `traced` (the registry of the current
+/// subscriber, or a layer's context).
+fn current_in<R, F: FnOnce(&LiveSpan) -> R>(
+    f: F,
+    traced: impl Fn(&Id, &mut dyn FnMut(&LiveSpan) -> Option<R>) -> Option<Option<R>>,
+) -> Option<R> {
     let mut f = Some(f);
     current::find(|frame| match frame {
         Current::Native(slot) => {
@@ -30,16 +41,31 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&LiveSpan) -> R) -> Option<R> {
             let record = record.as_ref()?;
             f.take().map(|f| f(record))
         }
-        Current::Tracing(id) => with_traced(&id, |record| f.take().map(|f| f(record))).flatten(),
+        Current::Tracing(id) => traced(&id, &mut |record| f.take().map(|f| f(record))).flatten(),
     })
 }
 
 /// Runs `f` on the record of the span an event belongs to: of `parent` (or its nearest traced
 /// ancestor) when the event names one, of the current span otherwise.
-pub(crate) fn with_event_span<R>(parent: Option<&Id>, f: impl FnOnce(&LiveSpan) -> R) -> Option<R> {
+///
+/// From a layer's callback, with the layer's context: inside a callback, `tracing` answers a
+/// thread-scoped subscriber's code with no subscriber at all (it guards against re-entry), so
+/// the current subscriber's registry cannot be asked.
+pub(crate) fn with_event_span<S, R>(
+    ctx: &Context<'_, S>,
+    parent: Option<&Id>,
+    f: impl FnOnce(&LiveSpan) -> R,
+) -> Option<R>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
     match parent {
-        Some(id) => with_nearest(id, f),
-        None => with_current(f),
+        Some(id) => nearest(ctx.span(id), f),
+        None => current_in(f, |id, f| {
+            let span = ctx.span(id)?;
+            let extensions = span.extensions();
+            extensions.get::<LiveSpan>().map(&mut *f)
+        }),
     }
 }
 

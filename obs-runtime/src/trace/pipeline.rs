@@ -7,6 +7,7 @@ use super::counters::Counters;
 use super::export::{ExportQueue, QueueSettings, SpanSink};
 use super::local_trace::{LiveSpan, LocalTrace, Origin, Parent};
 use super::sampling::SamplingPolicy;
+use super::span::Exported;
 use opentelemetry::trace::{SpanContext, SpanId};
 use std::sync::Arc;
 
@@ -20,6 +21,9 @@ pub(crate) struct Pipeline {
     policy: SamplingPolicy,
     pub(crate) counters: Arc<Counters>,
     pub(crate) queue: Option<ExportQueue>,
+    /// Takes finished spans on the thread that ended them, in place of the queue (a test's
+    /// capture, which must see its spans when the closure returns).
+    direct: Option<Box<dyn Fn(Exported) + Send + Sync>>,
 }
 
 impl Pipeline {
@@ -34,7 +38,21 @@ impl Pipeline {
             Some(sink) => Some(ExportQueue::start(sink, settings.queue, counters.clone())?),
             None => None,
         };
-        Ok(Pipeline { policy: settings.policy, counters, queue })
+        Ok(Pipeline { policy: settings.policy, counters, queue, direct: None })
+    }
+
+    /// A pipeline that hands every finished span to `take` on the thread that ended it.
+    #[cfg(feature = "testing")]
+    pub(crate) fn direct(
+        policy: SamplingPolicy,
+        take: impl Fn(Exported) + Send + Sync + 'static,
+    ) -> Pipeline {
+        Pipeline {
+            policy,
+            counters: Arc::new(Counters::default()),
+            queue: None,
+            direct: Some(Box::new(take)),
+        }
     }
 
     /// The trace of a span that has no local parent (counting the span as started), and its
@@ -95,6 +113,10 @@ impl Pipeline {
     /// Queues a finished span for export (the export thread converts it to OpenTelemetry's
     /// form); never blocks. A full queue drops the span and counts it.
     fn export(&self, span: LiveSpan) {
+        if let Some(take) = &self.direct {
+            take(span.detach());
+            return;
+        }
         let queued = self.queue.as_ref().is_some_and(|queue| queue.push(span.detach()));
         if !queued {
             self.counters.queue_full();
