@@ -1,5 +1,7 @@
-use crate::support::*;
+use crate::support::{block_on, calls, enable_metrics, metrics};
 use obs::observe;
+use obs::testing::{Scope, capture_async};
+use opentelemetry::trace::Status;
 
 #[observe]
 async fn fetch(id: u32) -> Result<u32, String> {
@@ -10,21 +12,26 @@ async fn fetch(id: u32) -> Result<u32, String> {
 
 #[test]
 fn async_calls_are_spans_and_counted() {
-    enable_metrics();
-    let (cap, (a, b)) = capture_async(async { (fetch(1).await, fetch(0).await) });
+    let (cap, (a, b)) = block_on(capture_async(async { (fetch(1).await, fetch(0).await) }));
     assert_eq!((a, b), (Ok(1), Err("zero".to_owned())));
-    let spans: Vec<_> =
-        cap.spans().into_iter().filter(|s| s.name == "observe::async_fn::fetch").collect();
-    assert_eq!(spans.len(), 2);
-    assert_eq!(spans[0].fields["id"], Value::I64(1));
-    assert!(!spans[0].fields.contains_key("otel.status_code"));
-    assert_eq!(spans[1].fields["otel.status_code"], Value::Str("ERROR".into()));
-    assert_eq!(spans[1].fields["error.type"], Value::Str("alloc::string::String".into()));
-    assert!(
-        cap.events().iter().all(|e| e.span.as_deref() == Some("observe::async_fn::fetch")),
-        "events after an await stay in the span"
-    );
-    assert_eq!(calls("observe::async_fn::fetch"), [1, 1, 0, 0]);
+    let spans = cap.spans_named("observe::async_fn::fetch");
+    assert_eq!(spans.len(), 2, "{cap}");
+    spans[0].assert_attribute("id", 1);
+    assert_eq!(spans[0].status(), &Status::Unset, "{cap}");
+    assert!(spans[1].is_error(), "{cap}");
+    spans[1].assert_attribute("error.type", "alloc::string::String");
+    // Events after an await stay in the span.
+    for span in &spans {
+        let events: Vec<_> = span.events().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(events, ["after the await"], "{cap}");
+    }
+    let lines = cap.logs_with_message("after the await");
+    assert_eq!((lines.len(), cap.logs().len()), (2, 2), "{cap}");
+    for (line, span) in lines.iter().zip(&spans) {
+        assert_eq!(line.field("span").and_then(|s| s.as_str()), Some(span.name()), "{cap}");
+        assert_eq!(line.field("trace_id").and_then(|t| t.as_str()), Some(&*span.trace_id()));
+    }
+    assert_eq!(calls(&cap, "fetch"), [1, 1, 0, 0], "{cap}");
 }
 
 #[observe]
@@ -51,16 +58,21 @@ fn the_future_is_send_and_runs_on_other_threads() {
     enable_metrics();
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let total: u64 = rt.block_on(async {
-        let tasks: Vec<_> = (0..8).map(|_| tokio::spawn(sleepy(2))).collect();
+    let (cap, total) = rt.block_on(capture_async(async {
+        // The tasks run on the runtime's threads: the capture is carried into them.
+        let scope = Scope::current().expect("inside a capture");
+        let tasks: Vec<_> = (0..8).map(|_| tokio::spawn(scope.wrap(sleepy(2)))).collect();
         let mut total = 0;
         for t in tasks {
             total += t.await.unwrap();
         }
         total
-    });
+    }));
     assert_eq!(total, 16);
-    let m = metrics("observe::async_fn::sleepy");
-    assert_eq!((m.calls, m.in_flight), ([8, 0, 0, 0], 0));
-    assert!(m.sum_seconds >= 8.0 * 0.002, "latency covers the awaits: {m:?}");
+    assert_eq!(calls(&cap, "sleepy"), [8, 0, 0, 0], "{cap}");
+    let seconds = cap.histogram("function_calls_duration_seconds", &[("function", "sleepy")]);
+    assert_eq!(seconds.len(), 8, "{cap}");
+    assert!(seconds.iter().sum::<f64>() >= 8.0 * 0.002, "latency covers the awaits: {cap}");
+    // The in-flight gauge is not in a capture: obs's own counters.
+    assert_eq!(metrics("observe::async_fn::sleepy").in_flight, 0);
 }

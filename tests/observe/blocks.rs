@@ -2,8 +2,10 @@
 //! arguments, a method's own `#[observe(...)]` over them, `#[observe(skip)]` left out, and the
 //! `function` label naming whose method it is.
 
-use crate::support::*;
+use crate::support::{block_on, calls, tracing_spans};
 use obs::observe;
+use obs::testing::capture;
+use opentelemetry::Value;
 
 #[derive(Debug)]
 struct Cart {
@@ -74,7 +76,6 @@ impl Shelf for Cart {
 
 #[test]
 fn every_method_of_a_block_is_observed_with_the_blocks_arguments() {
-    enable_metrics();
     let (cap, (added, total, len, cents, described, checkout)) = capture(|| {
         let mut cart = Cart::new();
         let added: Vec<_> = (1..=4).map(|i| cart.add(i)).collect();
@@ -88,36 +89,62 @@ fn every_method_of_a_block_is_observed_with_the_blocks_arguments() {
     assert_eq!((total, len, cents, Cart::limit()), (6, 3, 600, 3));
     assert_eq!((described.as_str(), checkout), ("3 items", Ok(6)));
 
-    // The block's `err` and `level`: the fourth `add` failed, at DEBUG.
-    let adds: Vec<_> =
-        cap.spans().into_iter().filter(|s| s.name == "observe::blocks::Cart::add").collect();
-    assert_eq!(adds.len(), 4);
-    assert_eq!(adds[3].fields["otel.status_code"], Value::Str("ERROR".into()));
-    assert_eq!(adds[3].level, "DEBUG");
-    assert_eq!(calls("observe::blocks::Cart::add"), [3, 1, 0, 0]);
-    let snapshot = metrics("observe::blocks::Cart::add");
-    assert_eq!((snapshot.function, snapshot.module), ("Cart::add", "observe::blocks"));
+    // The block's `err`: the fourth `add` failed (its `level`: see the next test).
+    let adds = cap.spans_named("observe::blocks::Cart::add");
+    assert_eq!(adds.len(), 4, "{cap}");
+    assert!(adds[3].is_error(), "{cap}");
+    assert_eq!(adds[3].status_description(), Some("the cart holds 3 items at most"), "{cap}");
+    assert_eq!(calls(&cap, "Cart::add"), [3, 1, 0, 0], "{cap}");
+    cap.assert_counter(
+        "function_calls_total",
+        &[("function", "Cart::add"), ("module", "observe::blocks")],
+        4,
+    );
 
     // A method's own arguments over the block's: its name, its skip.
     let total = cap.span("cart.total");
-    assert!(!total.fields.contains_key("self"));
-    assert_eq!(metrics("cart.total").function, "Cart::total");
+    assert_eq!(total.name(), "cart.total");
+    assert!(total.attribute("self").is_none(), "{cap}");
+    cap.assert_counter(
+        "function_calls_total",
+        &[("function", "Cart::total"), ("module", "observe::blocks")],
+        1,
+    );
 
     // Left alone: `#[observe(skip)]`, a `const fn`.
-    assert!(cap.spans().iter().all(|s| !s.name.contains("len") && !s.name.contains("limit")));
-    assert!(obs::metrics::function("observe::blocks::Cart::len").is_none());
+    assert!(cap.spans().iter().all(|s| !s.name().contains("len") && !s.name().contains("limit")));
+    let functions: Vec<_> = cap.metrics().iter().filter_map(|m| m.labels.get("function")).collect();
+    assert!(functions.iter().all(|f| !f.contains("len") && !f.contains("limit")), "{cap}");
 
     // An `async fn` of the block, a trait impl's method, a trait's default body with `ret`.
-    assert_eq!(calls("observe::blocks::Cart::checkout"), [1, 0, 0, 0]);
-    assert_eq!(
-        metrics("observe::blocks::<Cart as Priced>::cents").function,
-        "<Cart as Priced>::cents"
+    assert_eq!(calls(&cap, "Cart::checkout"), [1, 0, 0, 0], "{cap}");
+    cap.span("observe::blocks::<Cart as Priced>::cents");
+    cap.assert_counter(
+        "function_calls_total",
+        &[("function", "<Cart as Priced>::cents"), ("module", "observe::blocks")],
+        1,
     );
-    assert_eq!(calls("observe::blocks::Shelf::describe"), [1, 0, 0, 0]);
+    let describe = cap.span("observe::blocks::Shelf::describe");
+    assert_eq!(calls(&cap, "Shelf::describe"), [1, 0, 0, 0], "{cap}");
     assert!(
-        cap.events().iter().any(|e| e.fields.get("return") == Some(&Value::Str("3 items".into())))
+        describe.events().iter().any(|e| e.attribute("return") == Some(&Value::from("3 items"))),
+        "{cap}"
     );
     // A trait method without a default body is not observed (its implementation is not in
     // the block).
-    assert!(obs::metrics::function("observe::blocks::Shelf::size").is_none());
+    assert!(cap.spans_named("size").is_empty(), "{cap}");
+    assert!(functions.iter().all(|f| !f.contains("size")), "{cap}");
+}
+
+// A span's `tracing` level is not exported: checked through a `tracing` subscriber.
+#[test]
+fn the_blocks_level_is_its_methods_level() {
+    let (spans, added) = tracing_spans(|| {
+        let mut cart = Cart::new();
+        (1..=4).map(|i| cart.add(i)).collect::<Vec<_>>()
+    });
+    assert!(added[3].is_err());
+    let adds = spans.named("observe::blocks::Cart::add");
+    assert_eq!(adds.len(), 4);
+    assert_eq!(adds[3].level, "DEBUG");
 }

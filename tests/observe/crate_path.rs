@@ -1,4 +1,5 @@
-use crate::support::*;
+use crate::support::calls;
+use obs::testing::capture;
 
 mod facade {
     pub use obs as telemetry;
@@ -11,9 +12,8 @@ fn through_a_reexport(n: u8) -> u8 {
 
 #[test]
 fn the_crate_path_can_be_overridden() {
-    enable_metrics();
     let (cap, v) = capture(|| through_a_reexport(1));
     assert_eq!(v, 2);
-    assert_eq!(cap.span("observe::crate_path::through_a_reexport").fields["n"], Value::I64(1));
-    assert_eq!(calls("observe::crate_path::through_a_reexport"), [1, 0, 0, 0]);
+    cap.span("observe::crate_path::through_a_reexport").assert_attribute("n", 1);
+    assert_eq!(calls(&cap, "through_a_reexport"), [1, 0, 0, 0], "{cap}");
 }

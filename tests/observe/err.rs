@@ -1,5 +1,8 @@
-use crate::support::*;
+use crate::support::{block_on, calls};
 use obs::observe;
+use obs::testing::{capture, capture_async};
+use opentelemetry::Value;
+use opentelemetry::trace::Status;
 
 #[derive(Debug)]
 struct PaymentDeclined {
@@ -19,30 +22,40 @@ fn pay(cents: u32) -> Result<u32, PaymentDeclined> {
 
 #[test]
 fn err_records_the_error_display_and_an_error_event() {
-    enable_metrics();
     let (cap, r) = capture(|| pay(500));
     assert!(r.is_err());
     let span = cap.span("observe::err::pay");
-    assert_eq!(span.fields["otel.status_code"], Value::Str("ERROR".into()));
+    assert!(span.is_error(), "{cap}");
+    assert_eq!(span.status_description(), Some("payment declined with code 51"), "{cap}");
+    span.assert_attribute("error.type", "observe::err::PaymentDeclined");
+    let events = span.events();
+    assert_eq!(events.len(), 1, "{cap}");
+    assert_eq!(events[0].attribute("level"), Some(&Value::from("ERROR")), "{cap}");
     assert_eq!(
-        span.fields["otel.status_description"],
-        Value::Debug("payment declined with code 51".into())
+        events[0].attribute("error"),
+        Some(&Value::from("payment declined with code 51")),
+        "{cap}"
     );
-    assert_eq!(span.fields["error.type"], Value::Str("observe::err::PaymentDeclined".into()));
-    let events = cap.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].level, "ERROR");
-    assert_eq!(events[0].span.as_deref(), Some("observe::err::pay"));
-    assert_eq!(events[0].fields["error"], Value::Debug("payment declined with code 51".into()));
-    assert_eq!(events[0].target, "observe::err");
+    assert_eq!(events[0].attribute("target"), Some(&Value::from("observe::err")), "{cap}");
+    // The same event, as a log line of the span.
+    let lines = cap.logs();
+    assert_eq!(lines.len(), 1, "{cap}");
+    assert_eq!(lines[0].level(), Some("ERROR"), "{cap}");
+    assert_eq!(lines[0].field("span").and_then(|s| s.as_str()), Some(span.name()), "{cap}");
+    assert_eq!(lines[0].field("target").and_then(|t| t.as_str()), Some("observe::err"));
+    assert_eq!(
+        lines[0].field("error").and_then(|e| e.as_str()),
+        Some("payment declined with code 51")
+    );
 }
 
 #[test]
 fn err_adds_nothing_to_a_successful_call() {
     let (cap, r) = capture(|| pay(5));
     assert_eq!(r.unwrap(), 5);
-    assert!(cap.events().is_empty());
-    assert!(!cap.span("observe::err::pay").fields.contains_key("otel.status_description"));
+    let span = cap.span("observe::err::pay");
+    assert!(span.events().is_empty() && cap.logs().is_empty(), "{cap}");
+    assert_eq!(span.status(), &Status::Unset, "{cap}");
 }
 
 #[observe(err)]
@@ -53,9 +66,17 @@ async fn pay_later(cents: u32) -> Result<u32, String> {
 
 #[test]
 fn err_works_on_async_functions() {
-    let (cap, r) = capture_async(pay_later(101));
+    let (cap, r) = block_on(capture_async(pay_later(101)));
     assert!(r.is_err());
-    assert_eq!(cap.events()[0].fields["error"], Value::Debug("101 is too much".into()));
+    assert!(cap.span("observe::err::pay_later").is_error(), "{cap}");
+    let lines = cap.logs();
+    assert_eq!(lines.len(), 1, "{cap}");
+    assert_eq!(lines[0].field("error").and_then(|e| e.as_str()), Some("101 is too much"), "{cap}");
+    // Emitted inside the function's span, as for a sync function.
+    let span = cap.span("observe::err::pay_later");
+    assert_eq!(lines[0].field("span").and_then(|s| s.as_str()), Some(span.name()), "{cap}");
+    assert_eq!(lines[0].field("span_id").and_then(|s| s.as_str()), Some(span.span_id().as_str()));
+    assert_eq!(span.events().len(), 1, "{cap}");
 }
 
 #[observe(err(Debug, level = warn))]
@@ -65,18 +86,20 @@ fn pay_warn(cents: u32) -> Result<u32, PaymentDeclined> {
 
 #[test]
 fn err_takes_a_format_and_a_level_like_tracings() {
-    enable_metrics();
     let (cap, r) = capture(|| pay_warn(500));
     assert!(r.is_err());
     let span = cap.span("observe::err::pay_warn");
+    assert_eq!(span.status_description(), Some("PaymentDeclined { code: 5 }"), "{cap}");
+    let events = span.events();
+    assert_eq!(events.len(), 1, "{cap}");
+    assert_eq!(events[0].attribute("level"), Some(&Value::from("WARN")), "{cap}");
     assert_eq!(
-        span.fields["otel.status_description"],
-        Value::Debug("PaymentDeclined { code: 5 }".into())
+        events[0].attribute("error"),
+        Some(&Value::from("PaymentDeclined { code: 5 }")),
+        "{cap}"
     );
-    let events = cap.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].level, "WARN");
-    assert_eq!(events[0].fields["error"], Value::Debug("PaymentDeclined { code: 5 }".into()));
+    assert_eq!(cap.logs().len(), 1, "{cap}");
+    assert_eq!(cap.logs()[0].level(), Some("WARN"), "{cap}");
     // The call is an error whatever the event's level.
-    assert_eq!(calls("observe::err::pay_warn"), [0, 1, 0, 0]);
+    assert_eq!(calls(&cap, "pay_warn"), [0, 1, 0, 0], "{cap}");
 }

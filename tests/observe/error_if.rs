@@ -1,5 +1,6 @@
-use crate::support::*;
+use crate::support::{block_on, calls};
 use obs::observe;
+use obs::testing::{capture, capture_async};
 
 fn is_none<T>(value: &Option<T>) -> bool {
     value.is_none()
@@ -21,19 +22,19 @@ async fn status(code: u16) -> u16 {
 
 #[test]
 fn predicates_decide_the_result() {
-    enable_metrics();
     let (cap, _) = capture(|| {
         find(1);
         find(0);
         find(0);
     });
-    assert_eq!(calls("observe::error_if::find"), [1, 2, 0, 0]);
-    let failed = cap.spans().into_iter().rfind(|s| s.name == "observe::error_if::find").unwrap();
-    assert_eq!(failed.fields["error.type"], Value::Str("is_none".into()));
+    assert_eq!(calls(&cap, "find"), [1, 2, 0, 0], "{cap}");
+    let failed = *cap.spans_named("observe::error_if::find").last().unwrap();
+    assert!(failed.is_error(), "{cap}");
+    failed.assert_attribute("error.type", "is_none");
 
-    block_on(async {
+    let (cap, ()) = block_on(capture_async(async {
         status(200).await;
         status(503).await;
-    });
-    assert_eq!(calls("observe::error_if::status"), [1, 1, 0, 0]);
+    }));
+    assert_eq!(calls(&cap, "status"), [1, 1, 0, 0], "{cap}");
 }

@@ -1,5 +1,6 @@
-use crate::support::*;
+use crate::support::calls;
 use obs::observe;
+use obs::testing::capture;
 use std::fmt::Debug;
 
 #[observe]
@@ -38,7 +39,6 @@ fn unbounded<T>(value: T) -> Vec<T> {
 
 #[test]
 fn generic_functions_keep_their_bounds_and_lifetimes() {
-    enable_metrics();
     let (cap, _) = capture(|| {
         assert_eq!(largest(&[1, 5, 3]), Some(5));
         assert_eq!(largest::<f64>(&[]), None);
@@ -47,13 +47,13 @@ fn generic_functions_keep_their_bounds_and_lifetimes() {
         assert_eq!(first_word("hello world"), "hello");
         assert_eq!(unbounded(NotDebug).len(), 1);
     });
-    let spans = cap.spans();
-    let largest_span = spans.iter().find(|s| s.name == "observe::generics::largest").unwrap();
-    assert_eq!(largest_span.fields["items"], Value::Debug("[1, 5, 3]".into()));
-    assert_eq!(cap.span("observe::generics::longest").fields["y"], Value::Str("abc".into()));
-    assert!(!cap.span("observe::generics::unbounded").fields.contains_key("value"));
+    let largest = cap.spans_named("observe::generics::largest");
+    assert_eq!(largest.len(), 2, "{cap}");
+    largest[0].assert_attribute("items", "[1, 5, 3]");
+    cap.span("observe::generics::longest").assert_attribute("y", "abc");
+    assert!(cap.span("observe::generics::unbounded").attribute("value").is_none(), "{cap}");
     // One site per function, shared by every instantiation.
-    assert_eq!(calls("observe::generics::largest"), [2, 0, 0, 0]);
+    assert_eq!(calls(&cap, "largest"), [2, 0, 0, 0], "{cap}");
 }
 
 struct NotDebug;

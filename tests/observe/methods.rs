@@ -1,5 +1,6 @@
-use crate::support::*;
+use crate::support::{block_on, calls};
 use obs::observe;
+use obs::testing::capture;
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -43,7 +44,6 @@ impl Counter {
 
 #[test]
 fn every_receiver_kind_is_observed_and_self_is_recorded() {
-    enable_metrics();
     let (cap, results) = capture(|| {
         let mut c = Counter::new(1);
         let a = c.get();
@@ -53,21 +53,13 @@ fn every_receiver_kind_is_observed_and_self_is_recorded() {
         (a, b, d, e, c.into_inner())
     });
     assert_eq!(results, (1, 3, 3, 40, 3));
-    assert_eq!(
-        cap.span("observe::methods::get").fields["self"],
-        Value::Debug("Counter { n: 1 }".into())
-    );
-    assert_eq!(cap.span("observe::methods::bump").fields["by"], Value::U64(2));
-    assert_eq!(
-        cap.span("observe::methods::shared").fields["self"],
-        Value::Debug("Counter { n: 4 }".into())
-    );
-    assert_eq!(
-        cap.span("observe::methods::into_inner").fields["self"],
-        Value::Debug("Counter { n: 3 }".into())
-    );
+    cap.span("observe::methods::get").assert_attribute("self", "Counter { n: 1 }");
+    cap.span("observe::methods::bump").assert_attribute("by", 2);
+    cap.span("observe::methods::shared").assert_attribute("self", "Counter { n: 4 }");
+    cap.span("observe::methods::into_inner").assert_attribute("self", "Counter { n: 3 }");
     for f in ["get", "bump", "into_inner", "shared", "get_later", "new"] {
-        assert_eq!(calls(&format!("observe::methods::{f}")), [1, 0, 0, 0], "{f}");
+        cap.span(&format!("observe::methods::{f}"));
+        assert_eq!(calls(&cap, f), [1, 0, 0, 0], "{f}: {cap}");
     }
 }
 
@@ -84,5 +76,5 @@ impl NoDebug {
 fn a_self_without_debug_is_left_empty() {
     let (cap, v) = capture(|| NoDebug.value());
     assert_eq!(v, 7);
-    assert!(!cap.span("observe::methods::value").fields.contains_key("self"));
+    assert!(cap.span("observe::methods::value").attribute("self").is_none(), "{cap}");
 }

@@ -1,5 +1,5 @@
-use crate::support::*;
 use obs::observe;
+use obs::testing::capture;
 
 #[observe(name = "checkout")]
 fn pay() -> u8 {
@@ -8,10 +8,13 @@ fn pay() -> u8 {
 
 #[test]
 fn name_sets_the_span_name_and_keeps_the_function_label() {
-    enable_metrics();
     let (cap, _) = capture(pay);
-    assert_eq!(cap.spans()[0].name, "checkout");
-    let m = metrics("checkout");
-    assert_eq!((m.function, m.module), ("pay", "observe::name"));
-    assert_eq!(m.total_calls(), 1);
+    assert_eq!(cap.spans().len(), 1, "{cap}");
+    assert_eq!(cap.spans()[0].name(), "checkout");
+    cap.assert_counter("function_calls_total", &[], 1);
+    cap.assert_counter(
+        "function_calls_total",
+        &[("function", "pay"), ("module", "observe::name")],
+        1,
+    );
 }

@@ -1,5 +1,6 @@
-use crate::support::*;
+use crate::support::{calls, enable_metrics, metrics};
 use obs::observe;
+use obs::testing::{Scope, capture, capture_async};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 #[observe]
@@ -16,12 +17,13 @@ fn a_panic_is_recorded_and_keeps_unwinding() {
     let (cap, caught) = capture(|| catch_unwind(AssertUnwindSafe(|| explode(1))));
     let payload = caught.expect_err("the panic reaches the caller");
     assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("boom 1"));
-    let m = metrics("observe::panics::explode");
-    assert_eq!((m.calls, m.in_flight), ([0, 0, 1, 0], 0));
+    assert_eq!(calls(&cap, "explode"), [0, 0, 1, 0], "{cap}");
+    // The in-flight gauge is not in a capture: obs's own counters.
+    assert_eq!(metrics("observe::panics::explode").in_flight, 0);
+    // A captured span is one that was closed (spans are exported as they end).
     let span = cap.span("observe::panics::explode");
-    assert_eq!(span.fields["otel.status_code"], Value::Str("ERROR".into()));
-    assert_eq!(span.fields["error.type"], Value::Str("panic".into()));
-    assert!(span.closed);
+    assert!(span.is_error(), "{cap}");
+    span.assert_attribute("error.type", "panic");
 }
 
 #[observe]
@@ -34,8 +36,13 @@ async fn explode_later() -> u8 {
 fn a_panicking_task_is_recorded_and_the_gauge_returns() {
     enable_metrics();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-    let joined = rt.block_on(async { tokio::spawn(explode_later()).await });
+    let (cap, joined) = rt.block_on(capture_async(async {
+        // The task runs on the runtime's threads: the capture is carried into it.
+        let scope = Scope::current().expect("inside a capture");
+        tokio::spawn(scope.wrap(explode_later())).await
+    }));
     assert!(joined.unwrap_err().is_panic());
-    let m = metrics("observe::panics::explode_later");
-    assert_eq!((m.calls, m.in_flight), ([0, 0, 1, 0], 0));
+    assert_eq!(calls(&cap, "explode_later"), [0, 0, 1, 0], "{cap}");
+    // The in-flight gauge is not in a capture: obs's own counters.
+    assert_eq!(metrics("observe::panics::explode_later").in_flight, 0);
 }

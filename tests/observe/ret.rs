@@ -1,5 +1,7 @@
-use crate::support::*;
+use crate::support::block_on;
 use obs::observe;
+use obs::testing::{capture, capture_async};
+use opentelemetry::Value;
 
 #[observe(ret)]
 fn double(n: u32) -> u32 {
@@ -21,16 +23,23 @@ async fn receipt(total: u32) -> Receipt {
 fn ret_emits_the_return_value_as_an_event_of_the_span() {
     let (cap, v) = capture(|| double(21));
     assert_eq!(v, 42);
-    let events = cap.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].fields["return"], Value::I64(42));
-    assert_eq!(events[0].level, "INFO");
-    assert_eq!(events[0].span.as_deref(), Some("observe::ret::double"));
+    let events = cap.span("observe::ret::double").events();
+    assert_eq!((events.len(), cap.logs().len()), (1, 1), "{cap}");
+    assert_eq!(events[0].attribute("return"), Some(&Value::I64(42)), "{cap}");
+    assert_eq!(events[0].attribute("level"), Some(&Value::from("INFO")), "{cap}");
+    let line = &cap.logs()[0];
+    assert_eq!(line.field("span").and_then(|s| s.as_str()), Some("observe::ret::double"));
+    assert_eq!(line.field("return").and_then(|r| r.as_i64()), Some(42), "{cap}");
 
-    let (cap, _) = capture_async(receipt(3));
-    let events = cap.events();
-    assert_eq!(events[0].fields["return"], Value::Debug("Receipt { total: 3 }".into()));
-    assert_eq!(events[0].level, "DEBUG", "the event has the span's level");
+    let (cap, _) = block_on(capture_async(receipt(3)));
+    assert_eq!(cap.logs().len(), 1, "{cap}");
+    let line = &cap.logs()[0];
+    let value = line.field("return").and_then(|r| r.as_str());
+    assert_eq!(value, Some("Receipt { total: 3 }"), "{cap}");
+    assert_eq!(line.level(), Some("DEBUG"), "the event has the span's level: {cap}");
+    // Inside the async function's span, as for a sync function.
+    assert_eq!(line.field("span").and_then(|s| s.as_str()), Some("observe::ret::receipt"));
+    assert_eq!(cap.span("receipt").events().len(), 1, "{cap}");
 }
 
 struct Label(&'static str);
@@ -54,9 +63,10 @@ fn name() -> &'static str {
 #[test]
 fn ret_takes_a_format_and_a_level_like_tracings() {
     let (cap, _) = capture(label);
-    let events = cap.events();
-    assert_eq!(events[0].fields["return"], Value::Debug("label a".into()), "by Display");
-    assert_eq!(events[0].level, "TRACE");
+    let events = cap.span("observe::ret::label").events();
+    assert_eq!(events[0].attribute("return"), Some(&Value::from("label a")), "by Display: {cap}");
+    assert_eq!(events[0].attribute("level"), Some(&Value::from("TRACE")), "{cap}");
     let (cap, _) = capture(name);
-    assert_eq!(cap.events()[0].fields["return"], Value::Debug("\"b\"".into()), "by Debug");
+    let events = cap.span("observe::ret::name").events();
+    assert_eq!(events[0].attribute("return"), Some(&Value::from("\"b\"")), "by Debug: {cap}");
 }

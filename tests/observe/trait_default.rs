@@ -1,5 +1,6 @@
-use crate::support::*;
+use crate::support::{block_on, calls};
 use obs::observe;
+use obs::testing::capture;
 
 trait Describe {
     fn id(&self) -> u32;
@@ -31,12 +32,12 @@ impl Describe for B {
 
 #[test]
 fn default_bodies_in_traits_are_observed() {
-    enable_metrics();
     let (cap, (a, b, c)) = capture(|| (A.describe("a"), B.describe("b"), block_on(B.load())));
     assert_eq!((a.as_str(), b.as_str(), c), ("a1", "b2", 2));
-    assert_eq!(calls("observe::trait_default::describe"), [2, 0, 0, 0]);
-    assert_eq!(calls("observe::trait_default::load"), [1, 0, 0, 0]);
-    let spans: Vec<_> =
-        cap.spans().into_iter().filter(|s| s.name == "observe::trait_default::describe").collect();
-    assert_eq!(spans[1].fields["prefix"], Value::Str("b".into()));
+    assert_eq!(calls(&cap, "describe"), [2, 0, 0, 0], "{cap}");
+    assert_eq!(calls(&cap, "load"), [1, 0, 0, 0], "{cap}");
+    cap.span("observe::trait_default::load");
+    let spans = cap.spans_named("observe::trait_default::describe");
+    assert_eq!(spans.len(), 2, "{cap}");
+    spans[1].assert_attribute("prefix", "b");
 }

@@ -51,6 +51,8 @@ where
         }
         let output = ready!(output);
         if let Some(on_complete) = this.on_complete.take() {
+            // Inside the span, as for a sync function: the `err` and `ret` events belong to it.
+            let _entered = this.call.enter();
             on_complete(this.call, &output);
         }
         Poll::Ready(output)

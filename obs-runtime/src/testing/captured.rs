@@ -312,10 +312,11 @@ impl CapturedSpan {
         matches!(self.data.status, Status::Error { .. })
     }
 
-    /// The description of an error status (the error's text, with `err`).
+    /// The description of an error status (the error's text, with `err`); `None` for an error
+    /// without one (a panic, `error_if`, an error returned without `err`).
     pub fn status_description(&self) -> Option<&str> {
         match &self.data.status {
-            Status::Error { description } => Some(description),
+            Status::Error { description } if !description.is_empty() => Some(description),
             _ => None,
         }
     }
@@ -450,6 +451,7 @@ impl fmt::Display for CapturedSpan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.name())?;
         match &self.data.status {
+            Status::Error { description } if description.is_empty() => write!(f, " [ERROR]")?,
             Status::Error { description } => write!(f, " [ERROR: {description}]")?,
             Status::Ok => write!(f, " [OK]")?,
             Status::Unset => {}
