@@ -111,3 +111,13 @@ pub const OBS_BUILD_INFO: &str = "obs_build_info";
 pub const VCS_REF_HEAD_REVISION: &str = "vcs.ref.head.revision";
 /// Counter: OTLP metric pushes that failed.
 pub const OBS_METRIC_EXPORTS_FAILED_TOTAL: &str = "obs_metric_exports_failed_total";
+/// Gauge: worker threads of the tokio runtime the service runs on.
+pub const TOKIO_RUNTIME_WORKERS: &str = "tokio_runtime_workers";
+/// Gauge: the share of the tokio workers' time spent running tasks (0 to 1) over the last interval.
+pub const TOKIO_RUNTIME_WORKERS_BUSY_RATIO: &str = "tokio_runtime_workers_busy_ratio";
+/// Gauge: tasks waiting in the tokio runtime's global (injection) queue.
+pub const TOKIO_RUNTIME_GLOBAL_QUEUE_DEPTH: &str = "tokio_runtime_global_queue_depth";
+/// Gauge: tasks alive in the tokio runtime.
+pub const TOKIO_RUNTIME_ALIVE_TASKS: &str = "tokio_runtime_alive_tasks";
+/// Gauge: blocking threads of the tokio runtime (built with `--cfg tokio_unstable` only).
+pub const TOKIO_RUNTIME_BLOCKING_THREADS: &str = "tokio_runtime_blocking_threads";

@@ -32,6 +32,7 @@ pub(crate) mod process;
 pub(crate) mod prometheus;
 mod protobuf;
 pub(crate) mod recorder;
+pub(crate) mod runtime;
 mod snapshot;
 
 pub use crate::names::HTTP_DURATION_BUCKETS;

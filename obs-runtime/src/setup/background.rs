@@ -1,7 +1,8 @@
 //! The metrics thread: forwards call metrics, publishes the pipeline's counters, updates the
-//! process gauges, every interval.
+//! process gauges and the tokio runtime's, every interval.
 
 use crate::metrics::process::ProcessGauges;
+use crate::metrics::runtime::RuntimeGauges;
 use crate::trace::pipeline::Pipeline;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -37,6 +38,7 @@ impl Background {
         pipeline: Arc<Pipeline>,
         interval: Duration,
         log_errors: Option<tracing_appender::non_blocking::ErrorCounter>,
+        mut runtime: Option<RuntimeGauges>,
     ) -> std::io::Result<Background> {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
         let thread = std::thread::Builder::new().name("obs-metrics".into()).spawn(move || {
@@ -55,6 +57,9 @@ impl Background {
                         .absolute(errors.dropped_lines() as u64);
                 }
                 gauges.collect();
+                if let Some(runtime) = &mut runtime {
+                    runtime.collect();
+                }
                 if stopped.recv_timeout(interval).is_ok() {
                     publish(&pipeline);
                     return;

@@ -52,6 +52,7 @@ pub struct TelemetryBuilder {
     log_writer: Option<BoxMakeWriter>,
     span_sink: Option<SinkFactory>,
     layers: Vec<Box<dyn Layer<Registry> + Send + Sync>>,
+    tokio_runtime: Option<tokio::runtime::Handle>,
     error: Option<ConfigError>,
 }
 
@@ -64,6 +65,7 @@ impl TelemetryBuilder {
             log_writer: None,
             span_sink: None,
             layers: Vec::new(),
+            tokio_runtime: None,
             error: None,
         }
     }
@@ -240,6 +242,22 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Shows the saturation of this tokio runtime on `/metrics` (workers' busy ratio, global
+    /// queue depth, alive tasks): for a program that calls `init` before it builds its runtime.
+    /// `init` called inside a runtime (in `#[tokio::main]`) watches that one without being told.
+    ///
+    /// ```no_run
+    /// let runtime = tokio::runtime::Runtime::new()?;
+    /// let telemetry = obs_runtime::TelemetryBuilder::new("worker")
+    ///     .tokio_runtime(runtime.handle().clone())
+    ///     .init()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tokio_runtime(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.tokio_runtime = Some(handle);
+        self
+    }
+
     /// Replaces every setting with `config` (for services that build their settings
     /// themselves; the environment is still applied on top unless `ignore_env` is called).
     ///
@@ -283,6 +301,7 @@ impl TelemetryBuilder {
             log_writer: self.log_writer,
             span_sink: self.span_sink,
             layers: self.layers,
+            tokio_runtime: self.tokio_runtime,
         };
         let result = super::install::install(parts, config);
         if result.is_err() {

@@ -9,6 +9,7 @@ use super::sinks::SinkFactory;
 use super::telemetry::{Inner, Telemetry};
 use crate::logs::JsonLogLayer;
 use crate::metrics::recorder::InstallError;
+use crate::metrics::runtime::RuntimeGauges;
 use crate::trace::export::QueueSettings;
 use crate::trace::layer::ObsLayer;
 use crate::trace::pipeline::{Pipeline, PipelineSettings};
@@ -24,6 +25,7 @@ pub(super) struct Parts {
     pub(super) log_writer: Option<BoxMakeWriter>,
     pub(super) span_sink: Option<SinkFactory>,
     pub(super) layers: Vec<Box<dyn Layer<Registry> + Send + Sync>>,
+    pub(super) tokio_runtime: Option<tokio::runtime::Handle>,
 }
 
 pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitError> {
@@ -122,8 +124,13 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
     }
     crate::logs::panic::install();
 
+    // The tokio runtime given, or the one `init` runs in.
+    let runtime = match &builder.tokio_runtime {
+        Some(handle) => Some(RuntimeGauges::new(handle)),
+        None => RuntimeGauges::current(),
+    };
     let background =
-        Background::start(pipeline.clone(), config.limits.metrics_interval, log_errors)
+        Background::start(pipeline.clone(), config.limits.metrics_interval, log_errors, runtime)
             .map_err(|source| InitError::Thread { name: "metrics", source })?;
     tracing::info!(
         service.name = %config.service_name,
