@@ -306,7 +306,9 @@ fn expand_item(
             let parser =
                 |input: syn::parse::ParseStream<'_>| attr::ObserveArgs::parse_for(input, golden);
             let args = parser.parse2(args)?;
-            expand::expand(args, syn::parse2::<item::ObservedFn>(item)?, None)
+            let function = syn::parse2::<item::ObservedFn>(item)?;
+            refuse_second_instrumentation(&function.attrs, golden)?;
+            expand::expand(args, function, None)
         }
         _ if golden => Err(syn::Error::new(
             proc_macro2::Span::call_site(),
@@ -315,6 +317,29 @@ fn expand_item(
         block::Target::Impl => block::expand_impl(args, item),
         block::Target::Trait => block::expand_trait(args, item),
     }
+}
+
+/// A function observed twice (`#[golden_signals]` and `#[observe]`, or `#[observe]` twice) would
+/// make two nested spans and count each call twice: an error at the second attribute.
+fn refuse_second_instrumentation(attrs: &[syn::Attribute], golden: bool) -> syn::Result<()> {
+    let this = if golden { "golden_signals" } else { "observe" };
+    for attr in attrs {
+        let Some(last) = attr.path().segments.last() else { continue };
+        let message = match (this, last.ident.to_string().as_str()) {
+            ("observe", "observe") => {
+                "`#[observe]` twice on one function would observe it twice: merge the arguments into one `#[observe(…)]`"
+            }
+            ("golden_signals", "golden_signals") => {
+                "`#[golden_signals]` twice on one function: one operation per function; merge the arguments into one"
+            }
+            (_, "observe" | "golden_signals") => {
+                "`#[golden_signals]` already does everything `#[observe]` does, and takes its arguments: keep `#[golden_signals(…)]` alone, with the `#[observe]` arguments added to it"
+            }
+            _ => continue,
+        };
+        return Err(syn::Error::new_spanned(attr, message));
+    }
+    Ok(())
 }
 
 /// Derives a `Debug` that masks personal data, and `obs::pii::Redacted`, so that obs may record
