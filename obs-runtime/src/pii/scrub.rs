@@ -5,8 +5,9 @@
 //! US social security numbers (`123-45-6789`, with the SSA's validity rules), JWTs, `Bearer`
 //! tokens, `password=…`-style pairs, IBANs (valid mod-97 check), and phone numbers in
 //! international form (`+44 20 7946 0958`). Text without any of these
-//! comes back unchanged and unallocated: every rule has a cheap pre-check, and what a pattern
-//! finds must pass its validation (so timestamps, UUIDs and ordinary numbers stay).
+//! comes back unchanged and unallocated: one pass finds which rules may match (most text: none),
+//! and what a pattern finds must pass its validation (so timestamps, UUIDs and ordinary numbers
+//! stay).
 //!
 //! ```
 //! use obs_runtime::scrub::scrub;
@@ -149,26 +150,25 @@ fn compile(pattern: &str) -> Regex {
 
 /// `text` with personal data masked; borrowed when nothing was found.
 pub fn scrub(input: &str) -> Cow<'_, str> {
-    let rules = &*RULES;
-    // Pre-checks on the input decide which patterns can match at all.
     let bytes = input.as_bytes();
-    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
-    let has = |needle: u8| bytes.contains(&needle);
-    let jwt = contains(bytes, b"eyJ");
-    let bearer = contains_ignore_case(bytes, b"bearer");
-    let pair = has(b'=') || has(b':');
-    let email = has(b'@');
-    let dash = has(b'-');
-    let upper = bytes.iter().any(u8::is_ascii_uppercase);
-    let mut text = Cow::Borrowed(input);
+    let may = Candidates::of_ascii(bytes).unwrap_or_else(|| Candidates::of_text(bytes));
+    scrub_with(input, &may)
+}
 
-    if jwt {
+/// `input` with the rules `may` allows run on it.
+fn scrub_with<'a>(input: &'a str, may: &Candidates) -> Cow<'a, str> {
+    let mut text = Cow::Borrowed(input);
+    if !may.any() {
+        return text;
+    }
+    let rules = &*RULES;
+    if may.jwt {
         replace(&mut text, &rules.jwt, |_| Some("[REDACTED:jwt]".into()));
     }
-    if bearer {
+    if may.bearer {
         replace(&mut text, &rules.bearer, |c| Some(format!("{}[REDACTED:token]", &c[1])));
     }
-    if pair {
+    if may.pair {
         replace(&mut text, &rules.pair, |c| {
             let value = &c[2];
             let quote = if value.starts_with('"') {
@@ -181,24 +181,307 @@ pub fn scrub(input: &str) -> Cow<'_, str> {
             Some(format!("{}{quote}[REDACTED]{quote}", &c[1]))
         });
     }
-    if email {
+    if may.email {
         replace(&mut text, &rules.email, |_| Some("[REDACTED:email]".into()));
     }
-    if digits >= 13 {
+    if may.card {
         replace(&mut text, &rules.card, |c| is_card(&c[0]).then(|| "[REDACTED:card]".into()));
     }
-    if digits >= 9 && dash {
+    if may.ssn {
         replace(&mut text, &rules.ssn, |c| {
             is_ssn(&c[1], &c[2], &c[3]).then(|| "[REDACTED:ssn]".into())
         });
     }
-    if digits >= 4 && upper {
+    if may.iban {
         replace(&mut text, &rules.iban, |c| is_iban(&c[0]).then(|| "[REDACTED:iban]".into()));
     }
-    if digits >= 8 && has(b'+') {
+    if may.phone {
         replace(&mut text, &rules.phone, |c| is_phone(&c[0]).then(|| "[REDACTED:phone]".into()));
     }
     text
+}
+
+/// The rules whose pattern may match a text: a flag is false only when its pattern cannot
+/// match. Clean text, the common case, is then rejected without running any pattern; the
+/// patterns and their validations (Luhn, mod 97, the SSA's rules) run on candidates only.
+///
+/// Each flag holds because the text lacks something every match of its pattern contains. The
+/// replacements (`[REDACTED:…]`) hold no digit, `@` or `+` and start with `[`, so masking one
+/// kind never makes a match of a later kind that the flags, computed once on the input, missed.
+#[derive(Default)]
+struct Candidates {
+    jwt: bool,
+    bearer: bool,
+    pair: bool,
+    email: bool,
+    card: bool,
+    ssn: bool,
+    iban: bool,
+    phone: bool,
+}
+
+impl Candidates {
+    fn any(&self) -> bool {
+        self.jwt
+            || self.bearer
+            || self.pair
+            || self.email
+            || self.card
+            || self.ssn
+            || self.iban
+            || self.phone
+    }
+
+    /// For any text: what each pattern needs somewhere in the text. (Outside ASCII the
+    /// patterns' Unicode classes match more: `\d` any decimal digit, `(?i)` the Kelvin sign for
+    /// `k` and the long s for `s`; these checks hold for them too.)
+    fn of_text(bytes: &[u8]) -> Candidates {
+        let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
+        let has = |needle: u8| bytes.contains(&needle);
+        let upper = bytes.iter().any(u8::is_ascii_uppercase);
+        Candidates {
+            jwt: contains(bytes, b"eyJ"),
+            bearer: contains_ignore_case(bytes, b"bearer"),
+            pair: has(b'=') || has(b':'),
+            email: has(b'@'),
+            // The validations count ASCII digits only: a card has 13 of them at least.
+            card: digits >= 13,
+            ssn: digits >= 9 && has(b'-'),
+            iban: digits >= 4 && upper,
+            phone: digits >= 8 && has(b'+'),
+        }
+    }
+
+    /// For ASCII text (`None` for other text), where `\d` is `[0-9]`, `\s` ASCII whitespace
+    /// and `(?i)` ASCII case, what each pattern needs where it needs it:
+    /// - a JWT, `eyJ`; an email, `@`; a phone number, `+` and a digit;
+    /// - a `password=…` pair, a key word (`…password`, `…secret`, `…key`, `…token`, …) right
+    ///   before a `=` or `:` (an optional quote and spaces between);
+    /// - a `Bearer` token, `bearer` and whitespace;
+    /// - a card, 13 digits in a row with single spaces or dashes between them;
+    /// - an SSN, `ddd-dd-dddd`; an IBAN, two capitals and two digits.
+    ///
+    /// One pass turns each 64 bytes into bit masks of the bytes that matter (16 bytes per
+    /// instruction with SSE2), and the shapes are bit operations on the masks of two
+    /// consecutive blocks, so that a shape across a block boundary is seen too. What the masks
+    /// cannot say alone (a key word before `=`, `bearer`, `eyJ`) is checked at the few bytes
+    /// they point to. A loop that branches on each byte runs at a fifth of the speed: digits
+    /// and other bytes alternate unpredictably in log lines.
+    fn of_ascii(bytes: &[u8]) -> Option<Candidates> {
+        let mut may = Candidates::default();
+        let (mut digits, mut card_run, mut ssn, mut plus_digit) = (0usize, false, false, false);
+        let mut previous = Classes::default();
+        for (index, block) in bytes.chunks(64).enumerate() {
+            let current = Classes::of(block);
+            if current.non_ascii != 0 {
+                return None;
+            }
+            let start = index * 64;
+            digits += current.digit.count_ones() as usize;
+            may.email |= current.at != 0;
+            may.pair =
+                may.pair || ones(current.assign).any(|bit| key_before(&bytes[..start + bit]));
+            may.bearer = may.bearer
+                || ones(current.b).any(|bit| {
+                    let at = start + bit;
+                    bytes
+                        .get(at + 1..at + 6)
+                        .is_some_and(|rest| rest.eq_ignore_ascii_case(b"earer"))
+                        && bytes.get(at + 6).is_some_and(|&next| is_space(next))
+                });
+            may.jwt = may.jwt
+                || ones(current.capital_j).any(|bit| {
+                    let at = start + bit;
+                    at >= 2 && &bytes[at - 2..at] == b"ey"
+                });
+            // Bit i is byte i of the two blocks, the previous block's first.
+            let pair = |mask: fn(&Classes) -> u64| {
+                u128::from(mask(&current)) << 64 | u128::from(mask(&previous))
+            };
+            let (digit, separator, upper) =
+                (pair(|c| c.digit), pair(|c| c.separator), pair(|c| c.upper));
+            let (dash, plus) = (pair(|c| c.dash), pair(|c| c.plus));
+            // `digit << k`: a digit k bytes before; `digit >> k`: k bytes after.
+            let mut run = digit | (separator & (digit << 1) & (digit >> 1));
+            // Bit i stays set when bits i..i+13 all are: 2, 4, 8, then 8 and 5 more.
+            run &= run >> 1;
+            run &= run >> 2;
+            run &= run >> 4;
+            run &= run >> 5;
+            card_run |= run != 0;
+            may.iban |= upper & (upper >> 1) & (digit >> 2) & (digit >> 3) != 0;
+            plus_digit |= plus & (digit >> 1) != 0;
+            // `ddd-dd-dddd`, its first dash at bit i.
+            let before = (digit << 1) & (digit << 2) & (digit << 3);
+            let after = (digit >> 1) & (digit >> 2) & (digit >> 4) & (digit >> 5);
+            ssn |= dash & (dash >> 3) & before & after & (digit >> 6) & (digit >> 7) != 0;
+            previous = current;
+        }
+        may.card = card_run && digits >= 13;
+        may.ssn = ssn && digits >= 9;
+        may.phone = plus_digit && digits >= 8;
+        may.iban &= digits >= 4;
+        Some(may)
+    }
+}
+
+/// The positions of the set bits of `mask`, lowest first.
+fn ones(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let bit = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            bit
+        })
+    })
+}
+
+/// One bit per byte of a block of 64 (bits past its end are clear): the bytes the prefilter
+/// looks for.
+#[derive(Clone, Copy, Default)]
+struct Classes {
+    digit: u64,
+    /// A space or a dash (between two digits of a card number).
+    separator: u64,
+    dash: u64,
+    upper: u64,
+    /// `=` or `:`.
+    assign: u64,
+    at: u64,
+    plus: u64,
+    /// `b` or `B`.
+    b: u64,
+    capital_j: u64,
+    non_ascii: u64,
+}
+
+impl Classes {
+    fn of(block: &[u8]) -> Classes {
+        let mut classes = Classes::default();
+        for (i, chunk) in block.chunks(16).enumerate() {
+            let masks = match <&[u8; 16]>::try_from(chunk) {
+                Ok(whole) => masks_of_16(whole),
+                Err(_) => {
+                    let mut padded = [0u8; 16];
+                    padded[..chunk.len()].copy_from_slice(chunk);
+                    masks_of_16(&padded)
+                }
+            };
+            let shift = 16 * i;
+            let fields = [
+                &mut classes.digit,
+                &mut classes.separator,
+                &mut classes.dash,
+                &mut classes.upper,
+                &mut classes.assign,
+                &mut classes.at,
+                &mut classes.plus,
+                &mut classes.b,
+                &mut classes.capital_j,
+                &mut classes.non_ascii,
+            ];
+            for (field, mask) in fields.into_iter().zip(masks) {
+                *field |= u64::from(mask) << shift;
+            }
+        }
+        classes
+    }
+}
+
+/// The masks of [`Classes`], in its fields' order, for 16 bytes (SSE2, part of every x86_64).
+#[cfg(target_arch = "x86_64")]
+fn masks_of_16(bytes: &[u8; 16]) -> [u16; 10] {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    // SAFETY: the load reads exactly the 16 bytes of `bytes` (unaligned loads are allowed);
+    // the other intrinsics are SSE2, which every x86_64 processor has. Signed comparisons
+    // order ASCII bytes as unsigned ones do; bytes past 0x7f are told apart by their high bit.
+    unsafe {
+        let v = _mm_loadu_si128(bytes.as_ptr().cast());
+        let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+        let within = |low: u8, high: u8| {
+            let above = _mm_cmpgt_epi8(v, _mm_set1_epi8((low - 1) as i8));
+            _mm_and_si128(above, _mm_cmplt_epi8(v, _mm_set1_epi8((high + 1) as i8)))
+        };
+        let mask = |m: __m128i| _mm_movemask_epi8(m) as u16;
+        let dash = is(b'-');
+        [
+            mask(within(b'0', b'9')),
+            mask(_mm_or_si128(is(b' '), dash)),
+            mask(dash),
+            mask(within(b'A', b'Z')),
+            mask(_mm_or_si128(is(b'='), is(b':'))),
+            mask(is(b'@')),
+            mask(is(b'+')),
+            mask(_mm_or_si128(is(b'b'), is(b'B'))),
+            mask(is(b'J')),
+            mask(v),
+        ]
+    }
+}
+
+/// The masks of [`Classes`], in its fields' order, for 16 bytes.
+#[cfg(not(target_arch = "x86_64"))]
+fn masks_of_16(bytes: &[u8; 16]) -> [u16; 10] {
+    let mut masks = [0u16; 10];
+    for (i, &b) in bytes.iter().enumerate() {
+        let classes = [
+            b.is_ascii_digit(),
+            b == b' ' || b == b'-',
+            b == b'-',
+            b.is_ascii_uppercase(),
+            b == b'=' || b == b':',
+            b == b'@',
+            b == b'+',
+            b == b'b' || b == b'B',
+            b == b'J',
+            !b.is_ascii(),
+        ];
+        for (mask, class) in masks.iter_mut().zip(classes) {
+            *mask |= u16::from(class) << i;
+        }
+    }
+    masks
+}
+
+/// ASCII whitespace as the patterns' `\s` reads it (with the vertical tab).
+fn is_space(byte: u8) -> bool {
+    byte.is_ascii_whitespace() || byte == 0x0b
+}
+
+/// Whether `text` (what precedes a `=` or `:`) ends with a key the `password=…` rule masks:
+/// after an optional quote and whitespace, a word ending in `password`, `passwd`, `passphrase`,
+/// `pwd`, `secret`, `key`, `token` or `session` and `id` (as `client_secret`, `api-key`,
+/// `refresh_token` do).
+fn key_before(text: &[u8]) -> bool {
+    let mut end = text.len();
+    while end > 0 && is_space(text[end - 1]) {
+        end -= 1;
+    }
+    if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
+        end -= 1;
+    }
+    // The word's last ten bytes, lower-cased, right-aligned.
+    let word = &text[end.saturating_sub(10)..end];
+    let mut tail = [0u8; 10];
+    for (to, from) in tail[10 - word.len()..].iter_mut().zip(word) {
+        *to = from.to_ascii_lowercase();
+    }
+    const KEYS: &[&[u8]] = &[
+        b"password",
+        b"passwd",
+        b"passphrase",
+        b"pwd",
+        b"secret",
+        b"key",
+        b"token",
+        b"sessionid",
+        b"session_id",
+        b"session-id",
+    ];
+    KEYS.iter().any(|key| tail.ends_with(key))
 }
 
 /// Replaces every match the closure accepts; allocates only when one is accepted.
@@ -370,6 +653,91 @@ mod tests {
             "jane@example.com paid 4242424242424242 with password=x",
             "[REDACTED:email] paid [REDACTED:card] with password=[REDACTED]",
         );
+    }
+
+    /// The prefilter changes no result: on random ASCII text dense in what the patterns look
+    /// for, scrubbing with the rules it allows equals scrubbing with every rule.
+    #[test]
+    fn the_prefilter_never_skips_a_rule_that_would_mask() {
+        const PIECES: &[&str] = &[
+            "4",
+            "2",
+            "0",
+            "9",
+            "5",
+            "1",
+            " ",
+            "-",
+            "-",
+            " ",
+            "+",
+            "@",
+            "=",
+            ":",
+            ".",
+            "GB",
+            "DE",
+            "89",
+            "eyJ",
+            "hbGciOiJIUzI1NiJ9",
+            "Bearer ",
+            "bearer ",
+            "password",
+            "PASSWD",
+            "pwd",
+            "secret",
+            "api_key",
+            "Api-Key",
+            "token",
+            "session_id",
+            "x",
+            "example.com",
+            "jane",
+            "\"",
+            "'",
+            "_",
+            "(",
+            ")",
+            "4242",
+            "378282246310005",
+            "078-05-1120",
+            "123-45-6789",
+            "+44 20 7946 0958",
+            "GB82 WEST 1234 5698 7654 32",
+            "a.b@c.io",
+            "4111 1111 1111 1111",
+            "\t",
+            "\n",
+            "\r",
+            "\x0b",
+            "\x0c",
+            "  ",
+            "sk_live_51HqLyjWDarjtT1zdp7dc",
+            "4222222222222",
+        ];
+        let every = Candidates {
+            jwt: true,
+            bearer: true,
+            pair: true,
+            email: true,
+            card: true,
+            ssn: true,
+            iban: true,
+            phone: true,
+        };
+        let mut rng = fastrand::Rng::with_seed(18);
+        let mut masked = 0;
+        for _ in 0..50_000 {
+            let text: String =
+                (0..rng.usize(1..24)).map(|_| PIECES[rng.usize(..PIECES.len())]).collect();
+            let may = Candidates::of_ascii(text.as_bytes()).expect("ASCII text");
+            let fast = scrub_with(&text, &may);
+            let full = scrub_with(&text, &every);
+            assert_eq!(fast, full, "the prefilter skipped a rule on {text:?}");
+            masked += usize::from(matches!(full, Cow::Owned(_)));
+        }
+        // The generator is worth something only if it makes text to mask, often.
+        assert!(masked > 12_500, "{masked}");
     }
 
     #[test]
