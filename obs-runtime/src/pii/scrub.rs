@@ -278,29 +278,31 @@ impl Candidates {
             }
             let start = index * 64;
             digits += current.digit.count_ones() as usize;
-            may.email |= current.at != 0;
-            may.pair =
-                may.pair || ones(current.assign).any(|bit| key_before(&bytes[..start + bit]));
-            may.bearer = may.bearer
-                || ones(current.b).any(|bit| {
-                    let at = start + bit;
-                    bytes
-                        .get(at + 1..at + 6)
-                        .is_some_and(|rest| rest.eq_ignore_ascii_case(b"earer"))
-                        && bytes.get(at + 6).is_some_and(|&next| is_space(next))
-                });
-            may.jwt = may.jwt
-                || ones(current.capital_j).any(|bit| {
-                    let at = start + bit;
-                    at >= 2 && &bytes[at - 2..at] == b"ey"
-                });
+            // The rare bytes, checked one by one.
+            for bit in ones(current.rare) {
+                let at = start + bit;
+                match bytes[at] {
+                    b'=' | b':' => may.pair = may.pair || key_before(&bytes[..at]),
+                    b'@' => may.email = true,
+                    b'+' => plus_digit |= bytes.get(at + 1).is_some_and(u8::is_ascii_digit),
+                    b'J' => may.jwt |= at >= 2 && &bytes[at - 2..at] == b"ey",
+                    _ => {
+                        // `b` or `B`: `bearer` and whitespace?
+                        may.bearer = may.bearer
+                            || bytes
+                                .get(at + 1..at + 6)
+                                .is_some_and(|rest| rest.eq_ignore_ascii_case(b"earer"))
+                                && bytes.get(at + 6).is_some_and(|&next| is_space(next));
+                    }
+                }
+            }
             // Bit i is byte i of the two blocks, the previous block's first.
             let pair = |mask: fn(&Classes) -> u64| {
                 u128::from(mask(&current)) << 64 | u128::from(mask(&previous))
             };
             let (digit, separator, upper) =
                 (pair(|c| c.digit), pair(|c| c.separator), pair(|c| c.upper));
-            let (dash, plus) = (pair(|c| c.dash), pair(|c| c.plus));
+            let dash = pair(|c| c.dash);
             // `digit << k`: a digit k bytes before; `digit >> k`: k bytes after.
             let mut run = digit | (separator & (digit << 1) & (digit >> 1));
             // Bit i stays set when bits i..i+13 all are: 2, 4, 8, then 8 and 5 more.
@@ -310,7 +312,6 @@ impl Candidates {
             run &= run >> 5;
             card_run |= run != 0;
             may.iban |= upper & (upper >> 1) & (digit >> 2) & (digit >> 3) != 0;
-            plus_digit |= plus & (digit >> 1) != 0;
             // `ddd-dd-dddd`, its first dash at bit i.
             let before = (digit << 1) & (digit << 2) & (digit << 3);
             let after = (digit >> 1) & (digit >> 2) & (digit >> 4) & (digit >> 5);
@@ -345,13 +346,8 @@ struct Classes {
     separator: u64,
     dash: u64,
     upper: u64,
-    /// `=` or `:`.
-    assign: u64,
-    at: u64,
-    plus: u64,
-    /// `b` or `B`.
-    b: u64,
-    capital_j: u64,
+    /// Bytes rare in text that start a check: `=` `:` `@` `+` `b` `B` `J`.
+    rare: u64,
     non_ascii: u64,
 }
 
@@ -359,30 +355,22 @@ impl Classes {
     fn of(block: &[u8]) -> Classes {
         let mut classes = Classes::default();
         for (i, chunk) in block.chunks(16).enumerate() {
-            let masks = match <&[u8; 16]>::try_from(chunk) {
-                Ok(whole) => masks_of_16(whole),
-                Err(_) => {
-                    let mut padded = [0u8; 16];
-                    padded[..chunk.len()].copy_from_slice(chunk);
-                    masks_of_16(&padded)
+            let [digit, separator, dash, upper, rare, non_ascii] =
+                match <&[u8; 16]>::try_from(chunk) {
+                    Ok(whole) => masks_of_16(whole),
+                    Err(_) => {
+                        let mut padded = [0u8; 16];
+                        padded[..chunk.len()].copy_from_slice(chunk);
+                        masks_of_16(&padded)
+                    }
                 }
-            };
-            let shift = 16 * i;
-            let fields = [
-                &mut classes.digit,
-                &mut classes.separator,
-                &mut classes.dash,
-                &mut classes.upper,
-                &mut classes.assign,
-                &mut classes.at,
-                &mut classes.plus,
-                &mut classes.b,
-                &mut classes.capital_j,
-                &mut classes.non_ascii,
-            ];
-            for (field, mask) in fields.into_iter().zip(masks) {
-                *field |= u64::from(mask) << shift;
-            }
+                .map(|mask| u64::from(mask) << (16 * i));
+            classes.digit |= digit;
+            classes.separator |= separator;
+            classes.dash |= dash;
+            classes.upper |= upper;
+            classes.rare |= rare;
+            classes.non_ascii |= non_ascii;
         }
         classes
     }
@@ -390,10 +378,10 @@ impl Classes {
 
 /// The masks of [`Classes`], in its fields' order, for 16 bytes (SSE2, part of every x86_64).
 #[cfg(target_arch = "x86_64")]
-fn masks_of_16(bytes: &[u8; 16]) -> [u16; 10] {
+fn masks_of_16(bytes: &[u8; 16]) -> [u16; 6] {
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
     };
     // SAFETY: the load reads exactly the 16 bytes of `bytes` (unaligned loads are allowed);
     // the other intrinsics are SSE2, which every x86_64 processor has. Signed comparisons
@@ -407,16 +395,15 @@ fn masks_of_16(bytes: &[u8; 16]) -> [u16; 10] {
         };
         let mask = |m: __m128i| _mm_movemask_epi8(m) as u16;
         let dash = is(b'-');
+        let any = |bytes: &[u8]| {
+            bytes.iter().fold(_mm_setzero_si128(), |all, &b| _mm_or_si128(all, is(b)))
+        };
         [
             mask(within(b'0', b'9')),
             mask(_mm_or_si128(is(b' '), dash)),
             mask(dash),
             mask(within(b'A', b'Z')),
-            mask(_mm_or_si128(is(b'='), is(b':'))),
-            mask(is(b'@')),
-            mask(is(b'+')),
-            mask(_mm_or_si128(is(b'b'), is(b'B'))),
-            mask(is(b'J')),
+            mask(any(b"=:@+bBJ")),
             mask(v),
         ]
     }
@@ -424,19 +411,15 @@ fn masks_of_16(bytes: &[u8; 16]) -> [u16; 10] {
 
 /// The masks of [`Classes`], in its fields' order, for 16 bytes.
 #[cfg(not(target_arch = "x86_64"))]
-fn masks_of_16(bytes: &[u8; 16]) -> [u16; 10] {
-    let mut masks = [0u16; 10];
+fn masks_of_16(bytes: &[u8; 16]) -> [u16; 6] {
+    let mut masks = [0u16; 6];
     for (i, &b) in bytes.iter().enumerate() {
         let classes = [
             b.is_ascii_digit(),
             b == b' ' || b == b'-',
             b == b'-',
             b.is_ascii_uppercase(),
-            b == b'=' || b == b':',
-            b == b'@',
-            b == b'+',
-            b == b'b' || b == b'B',
-            b == b'J',
+            b"=:@+bBJ".contains(&b),
             !b.is_ascii(),
         ];
         for (mask, class) in masks.iter_mut().zip(classes) {
@@ -462,6 +445,10 @@ fn key_before(text: &[u8]) -> bool {
     }
     if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
         end -= 1;
+    }
+    // Every key ends in one of these letters: most separators are rejected here.
+    if end == 0 || !matches!(text[end - 1] | 0x20, b'd' | b'e' | b't' | b'y' | b'n') {
+        return false;
     }
     // The word's last ten bytes, lower-cased, right-aligned.
     let word = &text[end.saturating_sub(10)..end];
