@@ -7,7 +7,8 @@
 //! tracing-opentelemetry not sampled and sampled; `#[autometrics]` (prometheus-client);
 //! fastrace with no reporter and with one; hand-written golden signals with `metrics` handles in a
 //! static; obs with nothing installed, metrics only, then `obs::init` in production
-//! configuration (trace not kept, trace kept and exported, error path, panic), on 1 and 2 threads.
+//! configuration (trace not kept, trace kept and exported, error path, panic), on 1, 2, 4 and 8
+//! threads, and spread over 1, 100 and 1,000 distinct observed functions.
 //!
 //! `cargo bench --bench peers`; `python3 benches/report.py` writes the table of BENCHMARKS.md.
 
@@ -88,6 +89,168 @@ async fn fast_async(x: u64) -> u64 {
 #[obs::observe]
 fn observed(x: u64) -> u64 {
     black_box(x) + 1
+}
+
+/// Ten observed functions (ten call sites, each with its own statics) and `ALL`, listing them;
+/// `hundred_functions!` makes ten modules of them.
+macro_rules! ten_functions {
+    () => {
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f0(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f1(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f2(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f3(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f4(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f5(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f6(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f7(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f8(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        #[inline(never)]
+        #[obs::observe]
+        pub fn f9(x: u64) -> u64 {
+            std::hint::black_box(x) + 1
+        }
+        pub const ALL: [fn(u64) -> u64; 10] = [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9];
+    };
+}
+
+macro_rules! hundred_functions {
+    () => {
+        pub mod m0 {
+            ten_functions!();
+        }
+        pub mod m1 {
+            ten_functions!();
+        }
+        pub mod m2 {
+            ten_functions!();
+        }
+        pub mod m3 {
+            ten_functions!();
+        }
+        pub mod m4 {
+            ten_functions!();
+        }
+        pub mod m5 {
+            ten_functions!();
+        }
+        pub mod m6 {
+            ten_functions!();
+        }
+        pub mod m7 {
+            ten_functions!();
+        }
+        pub mod m8 {
+            ten_functions!();
+        }
+        pub mod m9 {
+            ten_functions!();
+        }
+        pub fn all() -> Vec<fn(u64) -> u64> {
+            [
+                m0::ALL,
+                m1::ALL,
+                m2::ALL,
+                m3::ALL,
+                m4::ALL,
+                m5::ALL,
+                m6::ALL,
+                m7::ALL,
+                m8::ALL,
+                m9::ALL,
+            ]
+            .concat()
+        }
+    };
+}
+
+/// 100 distinct observed functions.
+mod hundred {
+    hundred_functions!();
+}
+
+/// 1,000 distinct observed functions.
+mod thousand {
+    pub mod h0 {
+        hundred_functions!();
+    }
+    pub mod h1 {
+        hundred_functions!();
+    }
+    pub mod h2 {
+        hundred_functions!();
+    }
+    pub mod h3 {
+        hundred_functions!();
+    }
+    pub mod h4 {
+        hundred_functions!();
+    }
+    pub mod h5 {
+        hundred_functions!();
+    }
+    pub mod h6 {
+        hundred_functions!();
+    }
+    pub mod h7 {
+        hundred_functions!();
+    }
+    pub mod h8 {
+        hundred_functions!();
+    }
+    pub mod h9 {
+        hundred_functions!();
+    }
+    pub fn all() -> Vec<fn(u64) -> u64> {
+        [
+            h0::all(),
+            h1::all(),
+            h2::all(),
+            h3::all(),
+            h4::all(),
+            h5::all(),
+            h6::all(),
+            h7::all(),
+            h8::all(),
+            h9::all(),
+        ]
+        .concat()
+    }
 }
 
 #[inline(never)]
@@ -393,12 +556,28 @@ fn bench(c: &mut Criterion) {
         ("metrics handles (hand-written)", handwritten),
         ("autometrics", auto),
     ] {
-        for threads in [1, 2] {
+        for threads in [1, 2, 4, 8] {
             g.bench_function(
                 format!("{name}/{threads} thread{}", if threads == 1 { "" } else { "s" }),
                 |b| b.iter_custom(|iters| contended(threads, iters, f)),
             );
         }
+    }
+    g.finish();
+
+    // Calls spread over 1, 100 and 1,000 distinct observed functions, in turn: each has its own
+    // counters and span site, so the working set grows with the number of functions.
+    let mut g = c.benchmark_group("functions");
+    for (count, functions) in
+        [(1, vec![observed as fn(u64) -> u64]), (100, hundred::all()), (1000, thousand::all())]
+    {
+        g.bench_function(format!("obs/production, trace not kept/{count} functions"), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % functions.len();
+                functions[i](black_box(1))
+            })
+        });
     }
     g.finish();
     drop(telemetry);
