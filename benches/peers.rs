@@ -12,6 +12,10 @@
 //!
 //! `cargo bench --bench peers`; `python3 benches/report.py` writes the table of BENCHMARKS.md.
 
+mod common;
+
+use common::Discard;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::TracerProvider as _;
 use std::future::Future;
@@ -91,166 +95,55 @@ fn observed(x: u64) -> u64 {
     black_box(x) + 1
 }
 
-/// Ten observed functions (ten call sites, each with its own statics) and `ALL`, listing them;
-/// `hundred_functions!` makes ten modules of them.
-macro_rules! ten_functions {
-    () => {
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f0(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f1(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f2(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f3(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f4(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f5(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f6(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f7(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f8(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        #[inline(never)]
-        #[obs::observe]
-        pub fn f9(x: u64) -> u64 {
-            std::hint::black_box(x) + 1
-        }
-        pub const ALL: [fn(u64) -> u64; 10] = [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9];
+/// Observed functions named `$name` (one call site each, with its own statics) and `ALL`,
+/// listing them.
+macro_rules! observed_functions {
+    ($($name:ident)*) => {
+        $(
+            #[inline(never)]
+            #[obs::observe]
+            pub fn $name(x: u64) -> u64 {
+                std::hint::black_box(x) + 1
+            }
+        )*
+        pub const ALL: &[fn(u64) -> u64] = &[$($name),*];
     };
 }
 
-macro_rules! hundred_functions {
-    () => {
-        pub mod m0 {
-            ten_functions!();
-        }
-        pub mod m1 {
-            ten_functions!();
-        }
-        pub mod m2 {
-            ten_functions!();
-        }
-        pub mod m3 {
-            ten_functions!();
-        }
-        pub mod m4 {
-            ten_functions!();
-        }
-        pub mod m5 {
-            ten_functions!();
-        }
-        pub mod m6 {
-            ten_functions!();
-        }
-        pub mod m7 {
-            ten_functions!();
-        }
-        pub mod m8 {
-            ten_functions!();
-        }
-        pub mod m9 {
-            ten_functions!();
-        }
+/// Modules named `$module`, each of ten observed functions, and `all()`, listing them.
+macro_rules! modules_of_ten {
+    ($($module:ident)*) => {
+        $(
+            pub mod $module {
+                observed_functions!(f0 f1 f2 f3 f4 f5 f6 f7 f8 f9);
+            }
+        )*
         pub fn all() -> Vec<fn(u64) -> u64> {
-            [
-                m0::ALL,
-                m1::ALL,
-                m2::ALL,
-                m3::ALL,
-                m4::ALL,
-                m5::ALL,
-                m6::ALL,
-                m7::ALL,
-                m8::ALL,
-                m9::ALL,
-            ]
-            .concat()
+            [$($module::ALL),*].concat()
         }
     };
 }
 
 /// 100 distinct observed functions.
 mod hundred {
-    hundred_functions!();
+    modules_of_ten!(m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
 }
 
 /// 1,000 distinct observed functions.
 mod thousand {
-    pub mod h0 {
-        hundred_functions!();
+    macro_rules! modules_of_hundred {
+        ($($module:ident)*) => {
+            $(
+                pub mod $module {
+                    modules_of_ten!(m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
+                }
+            )*
+            pub fn all() -> Vec<fn(u64) -> u64> {
+                [$($module::all()),*].concat()
+            }
+        };
     }
-    pub mod h1 {
-        hundred_functions!();
-    }
-    pub mod h2 {
-        hundred_functions!();
-    }
-    pub mod h3 {
-        hundred_functions!();
-    }
-    pub mod h4 {
-        hundred_functions!();
-    }
-    pub mod h5 {
-        hundred_functions!();
-    }
-    pub mod h6 {
-        hundred_functions!();
-    }
-    pub mod h7 {
-        hundred_functions!();
-    }
-    pub mod h8 {
-        hundred_functions!();
-    }
-    pub mod h9 {
-        hundred_functions!();
-    }
-    pub fn all() -> Vec<fn(u64) -> u64> {
-        [
-            h0::all(),
-            h1::all(),
-            h2::all(),
-            h3::all(),
-            h4::all(),
-            h5::all(),
-            h6::all(),
-            h7::all(),
-            h8::all(),
-            h9::all(),
-        ]
-        .concat()
-    }
+    modules_of_hundred!(h0 h1 h2 h3 h4 h5 h6 h7 h8 h9);
 }
 
 #[inline(never)]
@@ -322,19 +215,6 @@ fn ready<F: Future>(future: F) -> F::Output {
     match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(output) => output,
         Poll::Pending => unreachable!("the benchmarked futures complete at once"),
-    }
-}
-
-/// A span exporter that discards, as an in-memory sink that does not grow.
-#[derive(Debug)]
-struct Discard;
-impl opentelemetry_sdk::trace::SpanExporter for Discard {
-    async fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        black_box(batch);
-        Ok(())
     }
 }
 

@@ -16,6 +16,10 @@
 //! cores with the service, as `oha` would. Prints requests/s, p50 and p99 per row, and each
 //! row's share of the uninstrumented row's throughput.
 
+mod common;
+
+use common::Discard;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
@@ -221,19 +225,6 @@ fn serve(role: &str) {
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await.unwrap();
         axum::serve(listener, app).await.unwrap();
     });
-}
-
-#[derive(Debug)]
-struct Discard;
-
-impl opentelemetry_sdk::trace::SpanExporter for Discard {
-    async fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        std::hint::black_box(batch);
-        Ok(())
-    }
 }
 
 /// What a service without obs commonly installs: JSON logs, a span per request with 10% of
