@@ -261,9 +261,11 @@ fn server_error_type(status: StatusCode) -> Option<&'static str> {
 }
 
 /// Holds `http_server_active_requests` up while the request is in flight, including when its
-/// future is dropped (the client went away).
+/// future is dropped (the client went away). The gauge is registered once per request and its
+/// handle kept: registering a series looks it up by its labels, a cost the decrement need not
+/// pay again.
 pub(crate) struct ActiveRequest {
-    labels: [Label; 2],
+    gauge: metrics::Gauge,
 }
 
 impl ActiveRequest {
@@ -272,14 +274,15 @@ impl ActiveRequest {
             Label::from_static_parts("http_request_method", method),
             Label::from_static_parts("url_scheme", scheme),
         ];
-        metrics::gauge!(HTTP_SERVER_ACTIVE_REQUESTS, labels.to_vec()).increment(1.0);
-        ActiveRequest { labels }
+        let gauge = metrics::gauge!(HTTP_SERVER_ACTIVE_REQUESTS, labels.to_vec());
+        gauge.increment(1.0);
+        ActiveRequest { gauge }
     }
 }
 
 impl Drop for ActiveRequest {
     fn drop(&mut self) {
-        metrics::gauge!(HTTP_SERVER_ACTIVE_REQUESTS, self.labels.to_vec()).decrement(1.0);
+        self.gauge.decrement(1.0);
     }
 }
 
