@@ -252,19 +252,12 @@ pub(crate) fn record_call(site: &Site, verdict: crate::observe::outcome::Verdict
     let (name, kind) = (operation.name, operation.kind);
     ::metrics::histogram!(OPERATION_DURATION_SECONDS, LABEL_OPERATION => name, LABEL_KIND => kind)
         .record(seconds);
-    match verdict.outcome {
-        Outcome::Error | Outcome::Panic => {
-            let error_type = verdict.error_type.unwrap_or("error");
-            ::metrics::counter!(OPERATION_ERRORS_TOTAL, LABEL_OPERATION => name, LABEL_KIND => kind, LABEL_ERROR_TYPE => error_type)
-                .increment(1);
-        }
-        Outcome::Ok => {
-            if let Some(event) = operation.business_event {
-                ::metrics::counter!(BUSINESS_EVENTS_TOTAL, LABEL_OPERATION => name, LABEL_EVENT => event)
-                    .increment(1);
-            }
-        }
-        Outcome::Cancelled => {}
+    if let Some(error_type) = verdict.operation_error() {
+        ::metrics::counter!(OPERATION_ERRORS_TOTAL, LABEL_OPERATION => name, LABEL_KIND => kind, LABEL_ERROR_TYPE => error_type)
+            .increment(1);
+    } else if let (Outcome::Ok, Some(event)) = (verdict.outcome, operation.business_event) {
+        ::metrics::counter!(BUSINESS_EVENTS_TOTAL, LABEL_OPERATION => name, LABEL_EVENT => event)
+            .increment(1);
     }
 }
 

@@ -252,10 +252,10 @@ impl Call {
 /// Golden-signal bookkeeping of an operation's call: failures by type, business events.
 #[cold]
 fn golden_outcome(golden: &crate::golden::GoldenCounters, verdict: Verdict, business_event: bool) {
-    match verdict.outcome {
-        Outcome::Ok if business_event => golden.business_event(),
-        Outcome::Error | Outcome::Panic => golden.failed(verdict.error_type.unwrap_or("error")),
-        _ => {}
+    if let Some(error_type) = verdict.operation_error() {
+        golden.failed(error_type);
+    } else if verdict.outcome == Outcome::Ok && business_event {
+        golden.business_event();
     }
 }
 

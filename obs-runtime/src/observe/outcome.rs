@@ -80,6 +80,13 @@ impl Verdict {
     pub const fn outcome(self) -> Outcome {
         self.outcome
     }
+
+    /// The `error_type` an operation counts this call's failure under (`obs_operation_errors_total`):
+    /// `None` unless the call failed (an error or a panic).
+    pub(crate) fn operation_error(self) -> Option<&'static str> {
+        matches!(self.outcome, Outcome::Error | Outcome::Panic)
+            .then(|| self.error_type.unwrap_or("error"))
+    }
 }
 
 /// Borrowed return value, the receiver of the outcome classification.

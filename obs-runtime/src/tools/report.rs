@@ -10,7 +10,7 @@
 //! assert!(page.starts_with("<!DOCTYPE html>") && page.contains("db::scan_history"));
 //! ```
 
-use super::traceview::{SpanView, TraceView};
+use super::traceview::TraceView;
 use super::why::{self, SlowBy};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -157,21 +157,7 @@ pub fn waterfall(trace: &TraceView, id: &str) -> String {
     let total = trace.end_ns().saturating_sub(start).max(1) as f64;
     let critical: Vec<&str> = trace.critical_path().iter().map(|s| s.span_id.as_str()).collect();
     let failing = trace.failing_span().map(|s| s.span_id.clone());
-    let mut rows: Vec<(usize, &SpanView)> = Vec::new();
-    fn walk<'a>(
-        t: &'a TraceView,
-        span: &'a SpanView,
-        depth: usize,
-        out: &mut Vec<(usize, &'a SpanView)>,
-    ) {
-        out.push((depth, span));
-        for child in t.children(span) {
-            walk(t, child, depth + 1, out);
-        }
-    }
-    for root in trace.roots() {
-        walk(trace, root, 0, &mut rows);
-    }
+    let rows = trace.depth_first();
     let height = ROW * (rows.len() + 1) + 8;
     let width = LABEL + BAR + 110;
     let mut svg = String::new();

@@ -233,6 +233,26 @@ impl TraceView {
             .filter(move |s| s.parent_span_id.as_deref() == Some(parent.span_id.as_str()))
     }
 
+    /// Every span with its depth, parents before their children (the waterfall's rows).
+    pub(crate) fn depth_first(&self) -> Vec<(usize, &SpanView)> {
+        fn walk<'a>(
+            t: &'a TraceView,
+            span: &'a SpanView,
+            depth: usize,
+            out: &mut Vec<(usize, &'a SpanView)>,
+        ) {
+            out.push((depth, span));
+            for child in t.children(span) {
+                walk(t, child, depth + 1, out);
+            }
+        }
+        let mut rows = Vec::new();
+        for root in self.roots() {
+            walk(self, root, 0, &mut rows);
+        }
+        rows
+    }
+
     fn depth(&self, span: &SpanView) -> usize {
         let mut depth = 0;
         let mut current = span;
@@ -336,21 +356,7 @@ impl TraceView {
         let slowest = self.slowest_span().map(|s| s.span_id.clone());
         let failing = self.failing_span().map(|s| s.span_id.clone());
 
-        let mut ordered: Vec<(usize, &SpanView)> = Vec::new();
-        fn walk<'a>(
-            t: &'a TraceView,
-            span: &'a SpanView,
-            depth: usize,
-            out: &mut Vec<(usize, &'a SpanView)>,
-        ) {
-            out.push((depth, span));
-            for child in t.children(span) {
-                walk(t, child, depth + 1, out);
-            }
-        }
-        for root in self.roots() {
-            walk(self, root, 0, &mut ordered);
-        }
+        let ordered = self.depth_first();
         let service_width =
             ordered.iter().map(|(_, s)| s.service.chars().count()).max().unwrap_or(0);
         let name_width =
