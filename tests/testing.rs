@@ -3,9 +3,12 @@
 //! global subscriber, recorder and own span path are then on), while other threads keep calling
 //! the same functions outside any capture. And its failure messages say what was captured.
 
+mod common;
+
+use common::Lines;
 use obs::testing::{Captured, capture, capture_async};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 #[derive(Debug)]
 struct OutOfStock;
@@ -142,19 +145,6 @@ fn parallel_async_captures() {
     });
 }
 
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn captures_are_isolated_per_thread_and_task_before_and_after_init() {
     parallel_captures();
@@ -164,13 +154,12 @@ fn captures_are_isolated_per_thread_and_task_before_and_after_init() {
     // global recorder, and obs's own span path for observed functions.
     let global = Lines::default();
     let dir = tempfile::tempdir().unwrap();
-    let writer = global.clone();
     let telemetry = obs::TelemetryBuilder::new("testing")
         .ignore_env()
         .sampling_ratio(1.0)
         .traces_file(Some(dir.path().join("traces.jsonl")))
         .prometheus(None)
-        .log_writer(move || writer.clone())
+        .log_writer(global.clone())
         .init()
         .unwrap();
     parallel_captures();
