@@ -41,29 +41,52 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(10u64);
-    println!("| handler | stack | requests/s | vs uninstrumented | p50 | p99 |");
-    println!("|---|---|---|---|---|---|");
-    for handler in HANDLERS {
+    // `--only <stack>` and `--handler <handler>` narrow the run (the uninstrumented row stays,
+    // as the reference), e.g. to profile one service: its pid is printed on stderr.
+    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let (only, only_handler) = (option("--only"), option("--handler"));
+    println!("| handler | stack | requests/s | vs uninstrumented | p50 | p99 | service CPU per request |");
+    println!("|---|---|---|---|---|---|---|");
+    for handler in HANDLERS.into_iter().filter(|h| only_handler.is_none_or(|o| o == h)) {
         let mut bare = None;
         for stack in STACKS {
+            if only.is_some_and(|o| o != stack) && stack != "uninstrumented" {
+                continue;
+            }
             let port = free_port();
             let mut child = spawn(stack, handler, port);
+            eprintln!("{stack}: pid {}", child.id());
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             wait_ready(addr, &mut child);
             let _ = load(addr, Duration::from_secs(1)); // warm-up
+            let cpu_before = cpu_seconds(child.id());
             let run = load(addr, Duration::from_secs(seconds));
+            let cpu = cpu_seconds(child.id()).zip(cpu_before).map(|(after, before)| after - before);
             let _ = child.kill();
             let _ = child.wait();
             let rate = run.requests as f64 / run.elapsed.as_secs_f64();
             let base = *bare.get_or_insert(rate);
+            let cpu_per_request = cpu.map_or("?".to_owned(), |cpu| {
+                format!("{:.1} µs", cpu * 1e6 / run.requests as f64)
+            });
             println!(
-                "| {handler} | {stack} | {rate:.0} | {:.0}% | {} | {} |",
+                "| {handler} | {stack} | {rate:.0} | {:.0}% | {} | {} | {cpu_per_request} |",
                 100.0 * rate / base,
                 micros(run.quantile(0.5)),
                 micros(run.quantile(0.99)),
             );
         }
     }
+}
+
+/// The CPU time a process has used, user and system, from `/proc` (Linux; `None` elsewhere).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime, fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 fn micros(d: Duration) -> String {
