@@ -45,7 +45,9 @@ fn main() {
     // as the reference), e.g. to profile one service: its pid is printed on stderr.
     let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
     let (only, only_handler) = (option("--only"), option("--handler"));
-    println!("| handler | stack | requests/s | vs uninstrumented | p50 | p99 | service CPU per request |");
+    println!(
+        "| handler | stack | requests/s | vs uninstrumented | p50 | p99 | service CPU per request |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for handler in HANDLERS.into_iter().filter(|h| only_handler.is_none_or(|o| o == h)) {
         let mut bare = None;
@@ -66,9 +68,8 @@ fn main() {
             let _ = child.wait();
             let rate = run.requests as f64 / run.elapsed.as_secs_f64();
             let base = *bare.get_or_insert(rate);
-            let cpu_per_request = cpu.map_or("?".to_owned(), |cpu| {
-                format!("{:.1} µs", cpu * 1e6 / run.requests as f64)
-            });
+            let cpu_per_request = cpu
+                .map_or("?".to_owned(), |cpu| format!("{:.1} µs", cpu * 1e6 / run.requests as f64));
             println!(
                 "| {handler} | {stack} | {rate:.0} | {:.0}% | {} | {} | {cpu_per_request} |",
                 100.0 * rate / base,

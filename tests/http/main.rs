@@ -148,6 +148,10 @@ fn client_and_server_spans_form_one_trace() {
     assert_eq!(status, 200);
     let request_id = headers["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(request_id.len(), 32, "a request id is generated and returned");
+    assert!(
+        request_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "32 lowercase hex digits: {request_id}"
+    );
 
     let spans = exported();
     let root = spans.iter().find(|s| s["name"] == "client_server_root").expect("the root span");

@@ -20,21 +20,26 @@ pub(crate) struct SeriesGuard {
     /// Per metric name, the label sets admitted (hashed).
     seen: Mutex<HashMap<String, HashSet<u64>>>,
     /// Per metric name, the registrations sent to the overflow series.
-    overflowed: Mutex<HashMap<String, u64>>,
+    pub(super) overflowed: Mutex<HashMap<String, u64>>,
 }
 
 static GUARD: OnceLock<SeriesGuard> = OnceLock::new();
 
 /// The guard of the installed endpoint (the first set wins).
 pub(crate) fn install(limit: usize) -> &'static SeriesGuard {
-    GUARD.get_or_init(|| SeriesGuard {
-        limit: limit.max(1),
-        seen: Mutex::new(HashMap::new()),
-        overflowed: Mutex::new(HashMap::new()),
-    })
+    GUARD.get_or_init(|| SeriesGuard::new(limit))
 }
 
 impl SeriesGuard {
+    /// A guard that admits `limit` label sets per metric (at least one).
+    pub(crate) fn new(limit: usize) -> SeriesGuard {
+        SeriesGuard {
+            limit: limit.max(1),
+            seen: Mutex::new(HashMap::new()),
+            overflowed: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// `key` if its metric has room for its label set (or already has it), the metric's
     /// overflow series otherwise.
     pub(crate) fn admit<'a>(&self, key: Cow<'a, Key>) -> Cow<'a, Key> {

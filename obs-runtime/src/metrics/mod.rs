@@ -26,6 +26,7 @@
 pub(crate) mod bridge;
 pub(crate) mod cardinality;
 mod exposition;
+mod handles;
 mod native;
 pub(crate) mod otlp;
 pub(crate) mod process;

@@ -16,6 +16,7 @@
 use super::bridge::{self, CallHistogram};
 use super::cardinality::{self, SeriesGuard};
 use super::exposition::{self, Family, Kind, Labels, Sample};
+use super::handles::Handles;
 use super::native;
 use crate::names::{self, HTTP_DURATION_BUCKETS};
 use crate::observe::stats::DURATION_BUCKETS;
@@ -23,6 +24,7 @@ use crate::pii::scrub::{self, Scrubbed};
 use crate::trace::exemplar::Exemplar;
 use ::metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub(crate) struct Store {
@@ -57,6 +59,9 @@ pub(crate) fn install(service: &str, max_series: usize) -> Result<&'static Store
     ::metrics::set_global_recorder(Guarded {
         inner: recorder,
         series: cardinality::install(max_series),
+        counters: Handles::new(),
+        gauges: Handles::new(),
+        histograms: Handles::new(),
     })
     .map_err(|_| InstallError::RecorderAlreadySet)?;
     bridge::serve_histograms();
@@ -66,14 +71,33 @@ pub(crate) fn install(service: &str, max_series: usize) -> Result<&'static Store
 /// The exporter's recorder, with every label value scrubbed before it is registered (a label
 /// that a program fills from a request, a path or a header, cannot carry personal data to the
 /// exposition), and every metric's label sets held to its limit (see [`super::cardinality`]).
+/// A series registered again is looked up (see [`super::handles`]).
 struct Guarded<R> {
     inner: R,
     series: &'static SeriesGuard,
+    counters: Handles<Counter>,
+    gauges: Handles<Gauge>,
+    histograms: Handles<Histogram>,
 }
 
 impl<R> Guarded<R> {
-    fn key<'a>(&self, key: &'a Key) -> std::borrow::Cow<'a, Key> {
-        self.series.admit(scrub::metric_key(key).into_inner())
+    /// The handle of `key`: the one kept, or one `register` makes for the key as scrubbed and
+    /// admitted, kept when that is `key` itself.
+    fn handle<H: Clone>(
+        &self,
+        handles: &Handles<H>,
+        key: &Key,
+        register: impl FnOnce(&Key) -> H,
+    ) -> H {
+        if let Some(handle) = handles.get(key) {
+            return handle;
+        }
+        let admitted = self.series.admit(scrub::metric_key(key).into_inner());
+        let handle = register(&admitted);
+        if let Cow::Borrowed(_) = admitted {
+            handles.keep(key, &handle);
+        }
+        handle
     }
 }
 
@@ -88,14 +112,15 @@ impl<R: ::metrics::Recorder> ::metrics::Recorder for Guarded<R> {
         self.inner.describe_histogram(key, unit, description);
     }
     fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
-        self.inner.register_counter(&self.key(key), metadata)
+        self.handle(&self.counters, key, |key| self.inner.register_counter(key, metadata))
     }
     fn register_gauge(&self, key: &Key, metadata: &Metadata<'_>) -> Gauge {
-        self.inner.register_gauge(&self.key(key), metadata)
+        self.handle(&self.gauges, key, |key| self.inner.register_gauge(key, metadata))
     }
     fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
-        let key = self.key(key);
-        native::twin(&key, self.inner.register_histogram(&key, metadata))
+        self.handle(&self.histograms, key, |key| {
+            native::twin(key, self.inner.register_histogram(key, metadata))
+        })
     }
 }
 
@@ -246,4 +271,42 @@ fn histogram_families(service: &str, histograms: &[CallHistogram]) -> Vec<Family
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::metrics::{Label, Recorder};
+    use metrics_util::debugging::DebuggingRecorder;
+
+    fn key(label: &str, value: &str) -> Key {
+        Key::from_parts("logins_total", vec![Label::new(label.to_owned(), value.to_owned())])
+    }
+
+    #[test]
+    fn only_series_registered_as_asked_are_kept() {
+        let guarded = Guarded {
+            inner: DebuggingRecorder::new(),
+            series: Box::leak(Box::new(SeriesGuard::new(2))),
+            counters: Handles::new(),
+            gauges: Handles::new(),
+            histograms: Handles::new(),
+        };
+        let metadata = ::metrics::Metadata::new("test", ::metrics::Level::INFO, None);
+        let register = |key: &Key| guarded.register_counter(key, &metadata);
+        register(&key("user", "u-1"));
+        assert!(guarded.counters.get(&key("user", "u-1")).is_some(), "an admitted series is kept");
+        // The scrubber changes the label: the handle is of `[REDACTED:email]`, not kept under
+        // a key that every distinct address would add to.
+        register(&key("user", "jane@example.com"));
+        assert!(guarded.counters.get(&key("user", "jane@example.com")).is_none());
+        // Past the limit of two label sets (`u-1` and the redacted one): the overflow series,
+        // not kept, counted each time.
+        register(&key("user", "u-2"));
+        register(&key("user", "u-3"));
+        register(&key("user", "u-3"));
+        assert!(guarded.counters.get(&key("user", "u-3")).is_none());
+        let overflowed = guarded.series.overflowed.lock().map(|o| o["logins_total"]).ok();
+        assert_eq!(overflowed, Some(3), "each registration past the limit is counted");
+    }
 }
