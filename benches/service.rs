@@ -6,8 +6,8 @@
 //! one observed call) and one that does 100 µs of work besides.
 //!
 //! ```text
-//! cargo bench --bench service                  # 10 s per row
-//! cargo bench --bench service -- --seconds 3
+//! cargo bench --bench service                  # 3 rounds of 10 s per row
+//! cargo bench --bench service -- --seconds 3 --rounds 5
 //! ```
 //!
 //! Each service is a child process (this binary, told what to be by `OBS_SERVICE_BENCH`); the
@@ -45,38 +45,78 @@ fn main() {
     // as the reference), e.g. to profile one service: its pid is printed on stderr.
     let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
     let (only, only_handler) = (option("--only"), option("--handler"));
+    // The machine's speed drifts between runs (a shared VM): each round runs every stack once,
+    // each row is compared with the uninstrumented run of its own round, and the table gives
+    // medians over `--rounds` rounds.
+    let rounds = option("--rounds").and_then(|r| r.parse().ok()).unwrap_or(3usize).max(1);
     println!(
         "| handler | stack | requests/s | vs uninstrumented | p50 | p99 | service CPU per request |"
     );
     println!("|---|---|---|---|---|---|---|");
     for handler in HANDLERS.into_iter().filter(|h| only_handler.is_none_or(|o| o == h)) {
-        let mut bare = None;
-        for stack in STACKS {
-            if only.is_some_and(|o| o != stack) && stack != "uninstrumented" {
-                continue;
+        let stacks: Vec<&str> = STACKS
+            .into_iter()
+            .filter(|&stack| only.is_none_or(|o| o == stack) || stack == "uninstrumented")
+            .collect();
+        let mut rows: Vec<Vec<Measured>> = vec![Vec::new(); stacks.len()];
+        for _ in 0..rounds {
+            let mut bare = None;
+            for (stack, row) in stacks.iter().zip(&mut rows) {
+                let measured = measure(stack, handler, seconds);
+                let base = *bare.get_or_insert(measured.rate);
+                row.push(Measured { share: measured.rate / base, ..measured });
             }
-            let port = free_port();
-            let mut child = spawn(stack, handler, port);
-            eprintln!("{stack}: pid {}", child.id());
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            wait_ready(addr, &mut child);
-            let _ = load(addr, Duration::from_secs(1)); // warm-up
-            let cpu_before = cpu_seconds(child.id());
-            let run = load(addr, Duration::from_secs(seconds));
-            let cpu = cpu_seconds(child.id()).zip(cpu_before).map(|(after, before)| after - before);
-            let _ = child.kill();
-            let _ = child.wait();
-            let rate = run.requests as f64 / run.elapsed.as_secs_f64();
-            let base = *bare.get_or_insert(rate);
-            let cpu_per_request = cpu
-                .map_or("?".to_owned(), |cpu| format!("{:.1} µs", cpu * 1e6 / run.requests as f64));
+        }
+        for (stack, row) in stacks.iter().zip(&rows) {
+            let median = |f: fn(&Measured) -> f64| {
+                let mut values: Vec<f64> = row.iter().map(f).collect();
+                values.sort_by(f64::total_cmp);
+                values[values.len() / 2]
+            };
             println!(
-                "| {handler} | {stack} | {rate:.0} | {:.0}% | {} | {} | {cpu_per_request} |",
-                100.0 * rate / base,
-                micros(run.quantile(0.5)),
-                micros(run.quantile(0.99)),
+                "| {handler} | {stack} | {:.0} | {:.0}% | {:.0} µs | {:.0} µs | {:.1} µs |",
+                median(|m| m.rate),
+                100.0 * median(|m| m.share),
+                median(|m| m.p50),
+                median(|m| m.p99),
+                median(|m| m.cpu),
             );
         }
+    }
+}
+
+/// One run of one service.
+#[derive(Clone, Copy)]
+struct Measured {
+    rate: f64,
+    /// Of the uninstrumented run's rate in the same round.
+    share: f64,
+    p50: f64,
+    p99: f64,
+    /// The service's CPU time per request, in µs (NaN where `/proc` is not there).
+    cpu: f64,
+}
+
+/// Runs the service `stack` with `handler` under load for `seconds`, after a second's warm-up.
+fn measure(stack: &str, handler: &str, seconds: u64) -> Measured {
+    let port = free_port();
+    let mut child = spawn(stack, handler, port);
+    eprintln!("{stack}: pid {}", child.id());
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_ready(addr, &mut child);
+    let _ = load(addr, Duration::from_secs(1)); // warm-up
+    let cpu_before = cpu_seconds(child.id());
+    let run = load(addr, Duration::from_secs(seconds));
+    let cpu = cpu_seconds(child.id()).zip(cpu_before).map(|(after, before)| after - before);
+    let _ = child.kill();
+    let _ = child.wait();
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    Measured {
+        rate: run.requests as f64 / run.elapsed.as_secs_f64(),
+        share: 1.0,
+        p50: micros(run.quantile(0.5)),
+        p99: micros(run.quantile(0.99)),
+        cpu: cpu.map_or(f64::NAN, |cpu| cpu * 1e6 / run.requests as f64),
     }
 }
 
@@ -88,10 +128,6 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
     // utime and stime, fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
     Some((ticks(11)? + ticks(12)?) / 100.0)
-}
-
-fn micros(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
 fn free_port() -> u16 {
