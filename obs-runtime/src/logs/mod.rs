@@ -23,6 +23,7 @@ use opentelemetry::logs::{AnyValue, LogRecord, Logger, Severity};
 use opentelemetry_sdk::logs::SdkLogger;
 use serde::Serializer as _;
 use serde::ser::SerializeMap;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Write;
 use std::time::SystemTime;
@@ -59,14 +60,16 @@ impl JsonLogLayer {
     }
 }
 
-/// The trace and request context of an event.
+/// The trace and request context of an event. The ids are hex on the stack: an event's
+/// context is made once per log line, and allocating three strings for it cost as much as
+/// encoding the line.
 struct EventContext {
-    trace_id: String,
-    span_id: String,
-    trace_flags: String,
+    trace_id: const_hex::Buffer<16>,
+    span_id: const_hex::Buffer<8>,
+    trace_flags: const_hex::Buffer<1>,
     request_id: Option<Scrubbed<String>>,
     user_id: Option<Scrubbed<String>>,
-    span: String,
+    span: Cow<'static, str>,
     otel: (
         opentelemetry::trace::TraceId,
         opentelemetry::trace::SpanId,
@@ -81,12 +84,12 @@ where
     with_event_span(ctx, event.parent(), |record| {
         let flags = record.flags();
         EventContext {
-            trace_id: record.trace.trace_id.to_string(),
-            span_id: record.span_id.to_string(),
-            trace_flags: format!("{:02x}", flags.to_u8()),
+            trace_id: const_hex::Buffer::new().const_format(&record.trace.trace_id.to_bytes()),
+            span_id: const_hex::Buffer::new().const_format(&record.span_id.to_bytes()),
+            trace_flags: const_hex::Buffer::new().const_format(&[flags.to_u8()]),
             request_id: record.trace.request_id.get().cloned(),
             user_id: record.trace.with_request(|request| request.user_id.clone()),
-            span: record.name.to_string(),
+            span: record.name.clone(),
             otel: (record.trace.trace_id, record.span_id, flags),
         }
     })
@@ -127,24 +130,24 @@ fn write_json(
     let Ok(mut map) = ser.serialize_map(None) else {
         return;
     };
-    let timestamp = humantime::format_rfc3339_micros(SystemTime::now()).to_string();
-    let _ = map.serialize_entry("timestamp", &timestamp);
+    let timestamp = humantime::format_rfc3339_micros(SystemTime::now());
+    let _ = map.serialize_entry("timestamp", &Written(timestamp));
     let _ = map.serialize_entry("level", meta.level().as_str());
     if let Some(message) = &fields.message {
         let _ = map.serialize_entry("msg", message.as_str());
     }
     let _ = map.serialize_entry("target", meta.target());
     if let Some(c) = context {
-        let _ = map.serialize_entry("trace_id", &c.trace_id);
-        let _ = map.serialize_entry("span_id", &c.span_id);
-        let _ = map.serialize_entry("trace_flags", &c.trace_flags);
+        let _ = map.serialize_entry("trace_id", c.trace_id.as_str());
+        let _ = map.serialize_entry("span_id", c.span_id.as_str());
+        let _ = map.serialize_entry("trace_flags", c.trace_flags.as_str());
         if let Some(id) = &c.request_id {
             let _ = map.serialize_entry("request_id", id.as_str());
         }
         if let Some(id) = &c.user_id {
             let _ = map.serialize_entry("user_id", id.as_str());
         }
-        let _ = map.serialize_entry("span", &c.span);
+        let _ = map.serialize_entry("span", c.span.as_ref());
     }
     for (name, value) in &fields.fields {
         let reserved;
@@ -163,6 +166,15 @@ fn write_json(
         };
     }
     let _ = map.end();
+}
+
+/// A value written as a JSON string straight from its `Display`, with no `String` between.
+struct Written<T>(T);
+
+impl<T: std::fmt::Display> serde::Serialize for Written<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }
 
 /// A field value of a log event; text only as it came out of the scrubber.
