@@ -293,7 +293,7 @@ mod tests {
             histograms: Handles::new(),
         };
         let metadata = ::metrics::Metadata::new("test", ::metrics::Level::INFO, None);
-        let register = |key: &Key| guarded.register_counter(key, &metadata);
+        let register = |key: &Key| drop(guarded.register_counter(key, &metadata));
         register(&key("user", "u-1"));
         assert!(guarded.counters.get(&key("user", "u-1")).is_some(), "an admitted series is kept");
         // The scrubber changes the label: the handle is of `[REDACTED:email]`, not kept under

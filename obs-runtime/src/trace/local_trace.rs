@@ -3,6 +3,7 @@
 //! decides what becomes of each of its spans as they end ([`LocalTrace::span_ended`]) and
 //! returns the decision ([`Ended`]); the pipeline carries it out.
 
+use super::parked::Parked;
 use super::sampling::{DropReason, Head, SamplingPolicy, TraceDecision};
 use super::span::{Exported, SpanRecord, TraceIds};
 use crate::hotpath::spares::Spares;
@@ -81,10 +82,9 @@ pub(crate) struct LocalTrace {
     buffering: AtomicBool,
     /// Set when the process buffers too many traces to hold this one: its spans are dropped.
     overflow: AtomicBool,
-    /// Finished spans of an undecided trace, kept as obs's records: they become OpenTelemetry
-    /// spans only if the trace is exported. (Each holds an `Arc` back to this trace: the cycle
-    /// lasts until the trace's last span ends, which empties the buffer.)
-    buffer: Mutex<Vec<LiveSpan>>,
+    /// Finished spans of an undecided trace, parked (compact, without their trace): they become
+    /// OpenTelemetry spans only if the trace is exported.
+    buffer: Mutex<Vec<Parked>>,
     /// The request's id, shown in every log line of the trace and forwarded downstream.
     pub(crate) request_id: OnceLock<Scrubbed<String>>,
     /// The request's user and baggage.
@@ -104,7 +104,7 @@ pub(crate) struct Ended {
     /// Export the span (it is still in its slot).
     pub(crate) export: bool,
     /// Buffered spans to export now: the trace was just kept.
-    pub(crate) released: Vec<LiveSpan>,
+    pub(crate) released: Vec<Exported>,
     /// The span is dropped, and why (to count).
     pub(crate) dropped: Option<DropReason>,
     /// The span was the trace's last: how the trace ended (to count).
@@ -269,7 +269,7 @@ impl LocalTrace {
             ended.export = true;
         } else if self.keep() {
             self.exporting.store(true, Ordering::Relaxed);
-            ended.released = std::mem::take(&mut *buffer);
+            ended.released = self.unpark(std::mem::take(&mut *buffer));
             ended.export = true;
         } else if self.overflow.load(Ordering::Relaxed) {
             ended.dropped = Some(DropReason::TooManyTraces);
@@ -287,7 +287,7 @@ impl LocalTrace {
                 BUFFERING.add(1);
             }
             if let Some(span) = slot.take() {
-                buffer.push(span);
+                buffer.push(Parked::of(span));
             }
         }
     }
@@ -307,6 +307,16 @@ impl LocalTrace {
         !self.buffering.load(Ordering::Relaxed)
             && !self.exporting.load(Ordering::Relaxed)
             && self.open.load(Ordering::Relaxed) == 1
+    }
+
+    /// What the exported form of this trace's spans needs of it, as of now.
+    fn ids(&self) -> TraceIds {
+        TraceIds { trace_id: self.trace_id, flags: self.flags(), state: self.trace_state.clone() }
+    }
+
+    /// Buffered spans of this trace, for export.
+    fn unpark(&self, parked: Vec<Parked>) -> Vec<Exported> {
+        parked.into_iter().map(|span| span.export(self.ids())).collect()
     }
 
     fn keep(&self) -> bool {
@@ -332,7 +342,7 @@ impl LocalTrace {
                 };
                 let keep = self.keep();
                 if keep {
-                    ended.released.extend(buffered);
+                    ended.released.extend(self.unpark(buffered));
                 }
                 match (
                     self.failed.load(Ordering::Relaxed),
@@ -405,11 +415,7 @@ impl LiveSpan {
 
     /// The span, let go of its trace (so that the trace can be reused at once) for export.
     pub(crate) fn detach(self) -> Exported {
-        let ids = TraceIds {
-            trace_id: self.trace.trace_id,
-            flags: self.trace.flags(),
-            state: self.trace.trace_state.clone(),
-        };
+        let ids = self.trace.ids();
         self.with_trace(ids)
     }
 }

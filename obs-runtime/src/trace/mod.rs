@@ -25,6 +25,7 @@ pub(crate) mod layer;
 pub(crate) mod lineage;
 pub(crate) mod local_trace;
 pub(crate) mod native;
+mod parked;
 pub(crate) mod pipeline;
 pub(crate) mod registry;
 pub(crate) mod sampling;

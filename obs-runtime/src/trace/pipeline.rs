@@ -95,12 +95,10 @@ impl Pipeline {
         if ended.export
             && let Some(span) = slot.take()
         {
-            self.export(span);
+            self.export(span.detach());
         }
-        if !ended.released.is_empty() {
-            for span in ended.released {
-                self.export(span);
-            }
+        for span in ended.released {
+            self.export(span);
         }
         if let Some(reason) = ended.dropped {
             self.counters.span_dropped(reason);
@@ -112,12 +110,12 @@ impl Pipeline {
 
     /// Queues a finished span for export (the export thread converts it to OpenTelemetry's
     /// form); never blocks. A full queue drops the span and counts it.
-    fn export(&self, span: LiveSpan) {
+    fn export(&self, span: Exported) {
         if let Some(take) = &self.direct {
-            take(span.detach());
+            take(span);
             return;
         }
-        let queued = self.queue.as_ref().is_some_and(|queue| queue.push(span.detach()));
+        let queued = self.queue.as_ref().is_some_and(|queue| queue.push(span));
         if !queued {
             self.counters.queue_full();
         }
