@@ -86,24 +86,40 @@ pub(crate) fn expand(
 
     let recorded = recorded_values(&args, &sig, &private)?;
     let recorded_tuple = Ident::new("obs_recorded", Span::mixed_site());
-    let fields = recorded.iter().enumerate().map(|(i, Recorded { name, .. })| {
-        let i = syn::Index::from(i);
-        quote!(#name = #recorded_tuple.#i)
-    });
     let obs_parent = Ident::new("obs_parent", Span::mixed_site());
-    let parent_arg = args.parent.as_ref().map(|_| quote!(parent: #obs_parent.tracing_parent(),));
-    let span = quote! {
-        #tracing::span!(
-            target: #target,
-            #parent_arg
-            #level,
-            #name,
-            #(#fields,)*
-            "otel.status_code" = #tracing::field::Empty,
-            "otel.status_description" = #tracing::field::Empty,
-            "error.type" = #tracing::field::Empty
-        )
+    let parent = match &args.parent {
+        Some(_) => quote!(::core::option::Option::Some(#obs_parent.tracing_parent())),
+        None => quote!(::core::option::Option::None),
     };
+    // The callsite's statics, as `tracing::span!` writes them, and one call that does the rest
+    // (see `obs_runtime::__private::tracing_span`): a smaller expansion than `span!`'s.
+    let span_fields = recorded.iter().map(|Recorded { name, .. }| name);
+    let span_values = (0..recorded.len()).map(|i| {
+        let i = syn::Index::from(i);
+        quote!(::core::option::Option::Some(&#recorded_tuple.#i as &dyn #tracing::Value))
+    });
+    let empty =
+        quote!(::core::option::Option::Some(&#tracing::field::Empty as &dyn #tracing::Value));
+    let (meta, callsite) =
+        (Ident::new("META", Span::mixed_site()), Ident::new("CALLSITE", Span::mixed_site()));
+    let span = quote! {{
+        static #meta: #tracing::Metadata<'static> = #tracing::Metadata::new(
+            #name,
+            #target,
+            #level,
+            ::core::option::Option::Some(::core::file!()),
+            ::core::option::Option::Some(::core::line!()),
+            ::core::option::Option::Some(::core::module_path!()),
+            #tracing::field::FieldSet::new(
+                &[#(#span_fields,)* "otel.status_code", "otel.status_description", "error.type"],
+                #tracing::callsite::Identifier(&#callsite),
+            ),
+            #tracing::metadata::Kind::SPAN,
+        );
+        static #callsite: #tracing::callsite::DefaultCallsite =
+            #tracing::callsite::DefaultCallsite::new(&#meta);
+        #private::tracing_span(&#callsite, #parent, &[#(#span_values,)* #empty, #empty, #empty])
+    }};
 
     // Our locals use mixed-site hygiene: the user's body can neither see nor shadow them.
     let call = Ident::new("obs_call", Span::mixed_site());

@@ -15,5 +15,6 @@ pub(crate) mod future;
 pub(crate) mod outcome;
 pub(crate) mod site;
 pub(crate) mod stats;
+pub(crate) mod tracing_span;
 
 pub use outcome::Outcome;
