@@ -100,24 +100,11 @@ pub(crate) fn expand(
     });
     let empty =
         quote!(::core::option::Option::Some(&#tracing::field::Empty as &dyn #tracing::Value));
-    let (meta, callsite) =
-        (Ident::new("META", Span::mixed_site()), Ident::new("CALLSITE", Span::mixed_site()));
+    let fields =
+        quote!(#(#span_fields,)* "otel.status_code", "otel.status_description", "error.type");
+    let (statics, callsite) = callsite(&tracing, &name, &target, &level, &fields, quote!(SPAN));
     let span = quote! {{
-        static #meta: #tracing::Metadata<'static> = #tracing::Metadata::new(
-            #name,
-            #target,
-            #level,
-            ::core::option::Option::Some(::core::file!()),
-            ::core::option::Option::Some(::core::line!()),
-            ::core::option::Option::Some(::core::module_path!()),
-            #tracing::field::FieldSet::new(
-                &[#(#span_fields,)* "otel.status_code", "otel.status_description", "error.type"],
-                #tracing::callsite::Identifier(&#callsite),
-            ),
-            #tracing::metadata::Kind::SPAN,
-        );
-        static #callsite: #tracing::callsite::DefaultCallsite =
-            #tracing::callsite::DefaultCallsite::new(&#meta);
+        #statics
         #private::tracing_span(&#callsite, #parent, &[#(#span_values,)* #empty, #empty, #empty])
     }};
 
@@ -376,11 +363,19 @@ fn completion(
         let value = Ident::new("obs_err_checked", span);
         let error_of = quote_spanned!(span=> #error_of(#value));
         let event_level = level_constant(recording.level.unwrap_or(Level::Error), tracing);
+        let error_event = event(
+            private,
+            tracing,
+            target,
+            &event_level,
+            "error",
+            quote!(&#tracing::field::display(&#error)),
+        );
         quote! {
             let #value = #ret;
             if let ::core::option::Option::Some(#error) = #error_of {
                 #call.record_error(&#error);
-                #tracing::event!(target: #target, #event_level, "error" = %#error);
+                #error_event
             }
         }
     });
@@ -399,15 +394,62 @@ fn completion(
             Some(l) => level_constant(l, tracing),
             None => level.clone(),
         };
-        quote! {
-            #tracing::event!(target: #target, #event_level, "return" = #value);
-        }
+        event(private, tracing, target, &event_level, "return", quote!(&#value))
     });
     quote! {
         #err
         #ret_event
         #call.complete(#verdict);
     }
+}
+
+/// The statics of a `tracing` callsite, as `tracing`'s macros write them, and the callsite's
+/// name: the rest of making a span or an event is a call into obs's runtime (see
+/// `obs_runtime::__private::tracing_span`), so that each expansion stays small.
+fn callsite(
+    tracing: &TokenStream,
+    name: &TokenStream,
+    target: &TokenStream,
+    level: &TokenStream,
+    fields: &TokenStream,
+    kind: TokenStream,
+) -> (TokenStream, Ident) {
+    let (meta, callsite) =
+        (Ident::new("META", Span::mixed_site()), Ident::new("CALLSITE", Span::mixed_site()));
+    let statics = quote! {
+        static #meta: #tracing::Metadata<'static> = #tracing::Metadata::new(
+            #name,
+            #target,
+            #level,
+            ::core::option::Option::Some(::core::file!()),
+            ::core::option::Option::Some(::core::line!()),
+            ::core::option::Option::Some(::core::module_path!()),
+            #tracing::field::FieldSet::new(&[#fields], #tracing::callsite::Identifier(&#callsite)),
+            #tracing::metadata::Kind::#kind,
+        );
+        static #callsite: #tracing::callsite::DefaultCallsite =
+            #tracing::callsite::DefaultCallsite::new(&#meta);
+    };
+    (statics, callsite)
+}
+
+/// A `tracing` event with one field, `field` = `value` (a reference to a `tracing::Value`), in
+/// the current span, named as `tracing::event!` names its events.
+fn event(
+    private: &TokenStream,
+    tracing: &TokenStream,
+    target: &TokenStream,
+    level: &TokenStream,
+    field: &str,
+    value: TokenStream,
+) -> TokenStream {
+    let name = quote!(::core::concat!("event ", ::core::file!(), ":", ::core::line!()));
+    let (statics, callsite) =
+        callsite(tracing, &name, target, level, &quote!(#field), quote!(EVENT));
+    quote! {{
+        #statics
+        #private::tracing_event(&#callsite, &[::core::option::Option::Some(#value as &dyn #tracing::Value)]);
+    }}
 }
 
 /// `tracing::Level::X` of a level.

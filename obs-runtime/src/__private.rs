@@ -15,7 +15,7 @@ pub use crate::observe::outcome::{
     VerdictOfResult, VerdictOfValue, debug_error_of, into_error,
 };
 pub use crate::observe::site::Site;
-pub use crate::observe::tracing_span::span as tracing_span;
+pub use crate::observe::tracing_span::{event as tracing_event, span as tracing_span};
 pub use crate::pii::redact::{hashed, partial};
 pub use crate::pii::{MASK, Redacted, field_named_like_pii};
 pub use crate::trace::lineage::{Explicit, links_of, parent_of};
