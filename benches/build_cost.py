@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -58,9 +59,21 @@ def main():
     parser.add_argument("--functions", type=int, default=600)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--obs", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--keep", action="store_true", help="keep the generated crates and their target dir")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="obs-build-cost-"))
+    try:
+        measure(args, work)
+    finally:
+        # The shared target dir holds 1.5 GB of dependencies.
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args, work):
     target = work / "target"
     results = {}
     for name, (attribute, _) in VARIANTS.items():

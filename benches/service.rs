@@ -110,6 +110,7 @@ fn measure(stack: &str, handler: &str, seconds: u64) -> Measured {
     let cpu = cpu_seconds(child.id()).zip(cpu_before).map(|(after, before)| after - before);
     let _ = child.kill();
     let _ = child.wait();
+    let _ = std::fs::remove_dir_all(service_dir(port));
     let micros = |d: Duration| d.as_secs_f64() * 1e6;
     Measured {
         rate: run.requests as f64 / run.elapsed.as_secs_f64(),
@@ -118,6 +119,11 @@ fn measure(stack: &str, handler: &str, seconds: u64) -> Measured {
         p99: micros(run.quantile(0.99)),
         cpu: cpu.map_or(f64::NAN, |cpu| cpu * 1e6 / run.requests as f64),
     }
+}
+
+/// Where the service on `port` writes its trace file; removed when its run ends.
+fn service_dir(port: u16) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("obs-service-bench-{port}"))
 }
 
 /// The CPU time a process has used, user and system, from `/proc` (Linux; `None` elsewhere).
@@ -243,7 +249,7 @@ fn serve(role: &str) {
     );
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
-        let dir = std::env::temp_dir().join(format!("obs-service-bench-{port}"));
+        let dir = service_dir(port);
         let _ = std::fs::create_dir_all(&dir);
         let metrics = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let handler: &'static str = Box::leak(handler.into_boxed_str());
