@@ -13,8 +13,9 @@
 //! Each service is a child process (this binary, told what to be by `OBS_SERVICE_BENCH`); the
 //! load generator is a bounded client in this process: 16 keep-alive connections, each sending
 //! the next request when the last answer arrived, timing every request. It shares the machine's
-//! cores with the service, as `oha` would. Prints requests/s, p50 and p99 per row, and each
-//! row's share of the uninstrumented row's throughput.
+//! cores with the service, as `oha` would. Prints, per row, requests/s, its share of the
+//! uninstrumented row's throughput, p50 and p99, and the service's CPU time per request (from
+//! `/proc`).
 
 mod common;
 
@@ -35,15 +36,10 @@ fn main() {
         return;
     }
     let args: Vec<String> = std::env::args().collect();
-    let seconds = args
-        .iter()
-        .position(|a| a == "--seconds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10u64);
+    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let seconds = option("--seconds").and_then(|s| s.parse().ok()).unwrap_or(10u64);
     // `--only <stack>` and `--handler <handler>` narrow the run (the uninstrumented row stays,
     // as the reference), e.g. to profile one service: its pid is printed on stderr.
-    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
     let (only, only_handler) = (option("--only"), option("--handler"));
     // The machine's speed drifts between runs (a shared VM): each round runs every stack once,
     // each row is compared with the uninstrumented run of its own round, and the table gives

@@ -33,6 +33,7 @@ pub(crate) struct Parked {
 }
 
 /// What most spans do not have.
+#[derive(Default)]
 struct Rare {
     events: Vec<Event>,
     dropped_events: u32,
@@ -93,16 +94,7 @@ impl Parked {
     /// The span again, for export, with the ids of its trace as it was decided.
     pub(crate) fn export(self, trace: TraceIds) -> Exported {
         let Rare { events, dropped_events, links, dropped_attributes, status_description } =
-            self.rare.map_or_else(
-                || Rare {
-                    events: Vec::new(),
-                    dropped_events: 0,
-                    links: Vec::new(),
-                    dropped_attributes: 0,
-                    status_description: None,
-                },
-                |rare| *rare,
-            );
+            self.rare.map(|rare| *rare).unwrap_or_default();
         SpanRecord {
             trace,
             span_id: self.span_id,

@@ -106,7 +106,6 @@ impl Candidates {
             if current.non_ascii != 0 {
                 return None;
             }
-            let start = index * 64;
             digits += current.digit.count_ones() as usize;
             // The rare bytes, checked one by one.
             for bit in ones(current.rare) {
