@@ -8,7 +8,8 @@
 //! fastrace with no reporter and with one; hand-written golden signals with `metrics` handles in a
 //! static; obs with nothing installed, metrics only, then `obs::init` in production
 //! configuration (trace not kept, trace kept and exported, error path, panic), on 1, 2, 4 and 8
-//! threads, and spread over 1, 100 and 1,000 distinct observed functions.
+//! threads, and spread over 1, 100, 1,000 and (built with `--cfg obs_bench_ten_thousand`) 10,000
+//! distinct functions, observed and bare.
 //!
 //! `cargo bench --bench peers`; `python3 benches/report.py` writes the table of BENCHMARKS.md.
 
@@ -95,10 +96,10 @@ fn observed(x: u64) -> u64 {
     black_box(x) + 1
 }
 
-/// Observed functions named `$name` (one call site each, with its own statics) and `ALL`,
-/// listing them.
-macro_rules! observed_functions {
-    ($($name:ident)*) => {
+/// Functions named `$name` (one call site each, with its own statics), observed or bare as
+/// `$kind` says, and `ALL`, listing them.
+macro_rules! functions {
+    (observed: $($name:ident)*) => {
         $(
             #[inline(never)]
             #[obs::observe]
@@ -108,14 +109,23 @@ macro_rules! observed_functions {
         )*
         pub const ALL: &[fn(u64) -> u64] = &[$($name),*];
     };
+    (bare: $($name:ident)*) => {
+        $(
+            #[inline(never)]
+            pub fn $name(x: u64) -> u64 {
+                std::hint::black_box(x) + 1
+            }
+        )*
+        pub const ALL: &[fn(u64) -> u64] = &[$($name),*];
+    };
 }
 
-/// Modules named `$module`, each of ten observed functions, and `all()`, listing them.
+/// Modules named `$module`, each of ten functions of `$kind`, and `all()`, listing them.
 macro_rules! modules_of_ten {
-    ($($module:ident)*) => {
+    ($kind:ident: $($module:ident)*) => {
         $(
             pub mod $module {
-                observed_functions!(f0 f1 f2 f3 f4 f5 f6 f7 f8 f9);
+                functions!($kind: f0 f1 f2 f3 f4 f5 f6 f7 f8 f9);
             }
         )*
         pub fn all() -> Vec<fn(u64) -> u64> {
@@ -124,26 +134,66 @@ macro_rules! modules_of_ten {
     };
 }
 
-/// 100 distinct observed functions.
-mod hundred {
-    modules_of_ten!(m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
+/// Modules named `$module`, each of a hundred functions of `$kind`, and `all()`.
+macro_rules! modules_of_hundred {
+    ($kind:ident: $($module:ident)*) => {
+        $(
+            pub mod $module {
+                modules_of_ten!($kind: m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
+            }
+        )*
+        pub fn all() -> Vec<fn(u64) -> u64> {
+            [$($module::all()),*].concat()
+        }
+    };
 }
 
-/// 1,000 distinct observed functions.
-mod thousand {
-    macro_rules! modules_of_hundred {
-        ($($module:ident)*) => {
-            $(
-                pub mod $module {
-                    modules_of_ten!(m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
-                }
-            )*
-            pub fn all() -> Vec<fn(u64) -> u64> {
-                [$($module::all()),*].concat()
+/// Modules named `$module`, each of a thousand functions of `$kind`, and `all()`.
+#[cfg(obs_bench_ten_thousand)]
+macro_rules! modules_of_thousand {
+    ($kind:ident: $($module:ident)*) => {
+        $(
+            pub mod $module {
+                modules_of_hundred!($kind: h0 h1 h2 h3 h4 h5 h6 h7 h8 h9);
             }
-        };
+        )*
+        pub fn all() -> Vec<fn(u64) -> u64> {
+            [$($module::all()),*].concat()
+        }
+    };
+}
+
+/// 100 and 1,000 distinct functions, observed and bare (the bare ones are the work alone:
+/// calling distinct functions in turn costs instruction-cache misses of its own).
+mod hundred {
+    pub mod observed {
+        modules_of_ten!(observed: m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
     }
-    modules_of_hundred!(h0 h1 h2 h3 h4 h5 h6 h7 h8 h9);
+    pub mod bare {
+        modules_of_ten!(bare: m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
+    }
+}
+
+mod thousand {
+    pub mod observed {
+        modules_of_hundred!(observed: h0 h1 h2 h3 h4 h5 h6 h7 h8 h9);
+    }
+    pub mod bare {
+        modules_of_hundred!(bare: h0 h1 h2 h3 h4 h5 h6 h7 h8 h9);
+    }
+}
+
+/// 10,000 distinct functions, only with `RUSTFLAGS="--cfg obs_bench_ten_thousand"`: they add
+/// about a minute to every build of the benches (the test command's `clippy --all-targets`
+/// among them), so the row is asked for, not built by default.
+#[cfg(obs_bench_ten_thousand)]
+mod ten_thousand {
+    pub mod observed {
+        modules_of_thousand!(observed: t0 t1 t2 t3 t4 t5 t6 t7 t8 t9);
+    }
+    pub mod bare {
+        modules_of_thousand!(bare: t0 t1 t2 t3 t4 t5 t6 t7 t8 t9);
+    }
 }
 
 #[inline(never)]
@@ -445,19 +495,28 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    // Calls spread over 1, 100 and 1,000 distinct observed functions, in turn: each has its own
-    // counters and span site, so the working set grows with the number of functions.
+    // Calls spread over 1, 100, 1,000 (and 10,000, when built) distinct functions, in turn:
+    // each observed one has its own counters and span site, so the working set grows with the
+    // number of functions. The bare functions beside them are the work alone.
     let mut g = c.benchmark_group("functions");
-    for (count, functions) in
-        [(1, vec![observed as fn(u64) -> u64]), (100, hundred::all()), (1000, thousand::all())]
-    {
-        g.bench_function(format!("obs/production, trace not kept/{count} functions"), |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % functions.len();
-                functions[i](black_box(1))
-            })
-        });
+    #[allow(unused_mut)] // extended when the 10,000 row is built
+    let mut spreads = vec![
+        (1, vec![observed as fn(u64) -> u64], vec![bare as fn(u64) -> u64]),
+        (100, hundred::observed::all(), hundred::bare::all()),
+        (1000, thousand::observed::all(), thousand::bare::all()),
+    ];
+    #[cfg(obs_bench_ten_thousand)]
+    spreads.push((10_000, ten_thousand::observed::all(), ten_thousand::bare::all()));
+    for (count, observed, bare) in spreads {
+        for (name, functions) in [("bare", bare), ("obs/production, trace not kept", observed)] {
+            g.bench_function(format!("{name}/{count} functions"), |b| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % functions.len();
+                    functions[i](black_box(1))
+                })
+            });
+        }
     }
     g.finish();
     drop(telemetry);
