@@ -10,6 +10,8 @@
 /// kind never makes a match of a later kind that the flags, computed once on the input, missed.
 #[derive(Default)]
 pub(super) struct Candidates {
+    /// The text is ASCII: the rules matched by hand may run (see `card`).
+    pub(super) ascii: bool,
     pub(super) jwt: bool,
     pub(super) bearer: bool,
     pub(super) pair: bool,
@@ -40,6 +42,7 @@ impl Candidates {
         let has = |needle: u8| bytes.contains(&needle);
         let upper = bytes.iter().any(u8::is_ascii_uppercase);
         Candidates {
+            ascii: false,
             jwt: contains(bytes, b"eyJ"),
             bearer: contains_ignore_case(bytes, b"bearer"),
             pair: has(b'=') || has(b':'),
@@ -187,6 +190,7 @@ impl Candidates {
             may.phone = plus_digit && digits >= 8;
             may.iban = iban && digits >= 4;
         }
+        may.ascii = true;
         Some(may)
     }
 }
