@@ -183,9 +183,9 @@ mod thousand {
     }
 }
 
-/// 10,000 distinct functions, only with `RUSTFLAGS="--cfg obs_bench_ten_thousand"`: they add
-/// about a minute to every build of the benches (the test command's `clippy --all-targets`
-/// among them), so the row is asked for, not built by default.
+/// 10,000 distinct functions, only with `RUSTFLAGS="--cfg obs_bench_ten_thousand"`: they would
+/// be compiled in every build of the benches (the test command's `clippy --all-targets` among
+/// them), so the row is asked for, not built by default.
 #[cfg(obs_bench_ten_thousand)]
 mod ten_thousand {
     pub mod observed {

@@ -166,7 +166,7 @@ impl Candidates {
             // Each shape at its first byte; `mask >> k`: the byte k bytes further.
             // A card's bytes: digits, and single separators before a digit.
             let mut run = digit | separator & digit >> 1;
-            // Bit i stays set when bits i..i+13 all are: 2, 4, 8, then 8 and 5 more.
+            // Bit i stays set when bits i to i + 12 all are: 2, 4, 8, then 8 and 5 more.
             run &= run >> 1;
             run &= run >> 2;
             run &= run >> 4;
