@@ -110,7 +110,8 @@ impl Candidates {
                     let base = bytes.len() - 64;
                     (classes_of(bytes[base..].try_into().ok()?), base, u64::MAX << (start - base))
                 }
-                // A shorter text, padded with zeros: no class holds a zero byte.
+                // A shorter text, padded with zeros: a zero byte starts no check and is in no
+                // shape.
                 None => {
                     let mut padded = [0u8; 64];
                     padded[..bytes.len()].copy_from_slice(bytes);
@@ -267,52 +268,124 @@ impl Classes {
 
 /// The masks of [`Classes`], in its fields' order, for the 32 bytes of `window` from `at`
 /// (AVX2), in their low 32 bits.
+///
+/// Each byte is looked up by its two nibbles in two pairs of tables ([`NIBBLE_CLASSES`]), one
+/// shuffle per table for 32 bytes: a class whose bytes are a rectangle of high and low nibbles
+/// is one bit of the lookup. Two classes are rectangles only as supersets: `upper` holds
+/// `@[\]^_` too, and `key_end` a few more letters and signs. A superset only makes the
+/// prefilter let through more text for the patterns to decide.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
 fn masks_of_32(window: &[u8; 64], at: usize) -> [u64; MASKS] {
     use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+        __m256i, _mm_loadu_si128, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_cmpeq_epi8,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setzero_si256,
+        _mm256_shuffle_epi8, _mm256_slli_epi16, _mm256_srli_epi16,
     };
     let half = &window[at.min(32)..at.min(32) + 32];
-    // SAFETY: the load reads exactly the 32 bytes of `half` (unaligned loads are allowed).
-    let v = unsafe { _mm256_loadu_si256(half.as_ptr().cast()) };
-    // ASCII letters with bit 5 set: lower case.
-    let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-    let is = |b: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8));
-    let is_letter = |lower: u8| _mm256_cmpeq_epi8(folded, _mm256_set1_epi8(lower as i8));
-    let or = _mm256_or_si256;
-    // Signed comparisons order ASCII bytes as unsigned ones do.
-    let within = |low: u8, high: u8| {
-        _mm256_and_si256(
-            _mm256_cmpgt_epi8(v, _mm256_set1_epi8(low as i8 - 1)),
-            _mm256_cmpgt_epi8(_mm256_set1_epi8(high as i8 + 1), v),
+    // SAFETY: the loads read exactly the 32 bytes of `half` and the 16 of each table
+    // (unaligned loads are allowed).
+    let (v, tables) = unsafe {
+        let table = |t: &[u8; 16]| _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().cast()));
+        let [first_low, first_high, second_low, second_high] = &NIBBLE_CLASSES;
+        (
+            _mm256_loadu_si256(half.as_ptr().cast()),
+            [table(first_low), table(first_high), table(second_low), table(second_high)],
         )
     };
-    let dash = is(b'-');
-    let space = or(is(b' '), within(0x09, 0x0d));
-    let key_end = or(
-        or(or(is_letter(b'd'), is_letter(b'e')), or(is_letter(b't'), is_letter(b'y'))),
-        or(or(is_letter(b'n'), is(b'"')), or(is(b'\''), space)),
-    );
+    let nibble = _mm256_set1_epi8(0x0f);
+    let low = _mm256_and_si256(v, nibble);
+    // The high nibbles; a byte past ASCII looks up 8 to 15, rows without a class.
+    let high = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble);
+    let lookup = |low_table, high_table| {
+        _mm256_and_si256(_mm256_shuffle_epi8(low_table, low), _mm256_shuffle_epi8(high_table, high))
+    };
+    let first = lookup(tables[0], tables[1]);
+    let second = lookup(tables[2], tables[3]);
     let mask = |m: __m256i| u64::from(_mm256_movemask_epi8(m) as u32);
+    // A key's end is either of two bits.
+    let key_end = !mask(_mm256_cmpeq_epi8(
+        _mm256_and_si256(second, _mm256_set1_epi8(0b11)),
+        _mm256_setzero_si256(),
+    )) & u64::from(u32::MAX);
+    // Bit k of each byte, moved to its top bit by a shift of 7 - k (a 16-bit shift moves each
+    // byte's bits within it, as far as its top bit is concerned).
     [
-        mask(within(b'0', b'9')),
-        mask(or(is(b' '), dash)),
-        mask(dash),
-        mask(within(b'A', b'Z')),
-        mask(is(b'@')),
-        mask(is(b'+')),
-        mask(or(is(b'='), is(b':'))),
-        mask(key_end),
-        mask(is_letter(b'b')),
-        mask(is_letter(b'e')),
-        mask(is(b'y')),
-        mask(is(b'J')),
+        mask(_mm256_slli_epi16::<7>(first)),
+        mask(_mm256_slli_epi16::<5>(first)),
+        mask(_mm256_slli_epi16::<4>(first)),
+        mask(_mm256_slli_epi16::<6>(first)),
+        mask(_mm256_slli_epi16::<3>(first)),
+        mask(_mm256_slli_epi16::<2>(first)),
+        mask(_mm256_slli_epi16::<1>(first)),
+        key_end,
+        mask(_mm256_slli_epi16::<5>(second)),
+        mask(_mm256_slli_epi16::<4>(second)),
+        mask(_mm256_slli_epi16::<3>(second)),
+        mask(first),
         mask(v),
     ]
 }
+
+/// The nibble tables of [`masks_of_32`]: for the first lookup and the second, the classes
+/// of each low nibble and of each high nibble (a byte is in a class when both of its nibbles
+/// are). First lookup, bit by bit: digit, upper, separator, dash, `@`, `+`, `=` or `:`, `J`.
+/// Second: a key's last letter, a key's whitespace or quote, `b`, `e`, `y`.
+#[cfg(target_arch = "x86_64")]
+const NIBBLE_CLASSES: [[u8; 16]; 4] = {
+    const ALL: u16 = 0xffff;
+    const fn set(nibbles: &[u8]) -> u16 {
+        let (mut set, mut i) = (0u16, 0);
+        while i < nibbles.len() {
+            set |= 1 << nibbles[i];
+            i += 1;
+        }
+        set
+    }
+    // (high nibbles, low nibbles) of each class, bit 0 first.
+    const FIRST: [(u16, u16); 8] = [
+        (set(&[3]), set(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9])), // 0-9
+        (set(&[4, 5]), ALL),                               // A-Z, with @[\]^_
+        (set(&[2]), set(&[0, 0xd])),                       // space, -
+        (set(&[2]), set(&[0xd])),                          // -
+        (set(&[4]), set(&[0])),                            // @
+        (set(&[2]), set(&[0xb])),                          // +
+        (set(&[3]), set(&[0xa, 0xd])),                     // : =
+        (set(&[4]), set(&[0xa])),                          // J
+    ];
+    const SECOND: [(u16, u16); 5] = [
+        // d e t y n, either case (with a few more letters and signs).
+        (set(&[4, 5, 6, 7]), set(&[4, 5, 9, 0xe])),
+        // \t \n \v \f \r, space, " ' (with a few more signs).
+        (set(&[0, 2]), set(&[0, 2, 7, 9, 0xa, 0xb, 0xc, 0xd])),
+        (set(&[4, 6]), set(&[2])), // b B
+        (set(&[4, 6]), set(&[5])), // e E
+        (set(&[7]), set(&[9])),    // y
+    ];
+    const fn tables(classes: &[(u16, u16)]) -> [[u8; 16]; 2] {
+        let mut tables = [[0u8; 16]; 2];
+        let mut bit = 0;
+        while bit < classes.len() {
+            let (high, low) = classes[bit];
+            let mut nibble = 0;
+            while nibble < 16 {
+                if low >> nibble & 1 == 1 {
+                    tables[0][nibble] |= 1 << bit;
+                }
+                if high >> nibble & 1 == 1 {
+                    tables[1][nibble] |= 1 << bit;
+                }
+                nibble += 1;
+            }
+            bit += 1;
+        }
+        tables
+    }
+    let [first_low, first_high] = tables(&FIRST);
+    let [second_low, second_high] = tables(&SECOND);
+    [first_low, first_high, second_low, second_high]
+};
 
 /// The masks of [`Classes`], in its fields' order, for 16 bytes (SSE2, part of every x86_64).
 #[cfg(target_arch = "x86_64")]
@@ -454,4 +527,53 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// The nibble lookup puts every ASCII byte in the classes the byte-by-byte compares do
+    /// (SSE2's), exactly, but for the two classes it holds as supersets.
+    #[test]
+    fn the_nibble_lookup_classifies_as_the_compares_do() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        // Every ASCII byte, at every position of a window.
+        for byte in 0u8..128 {
+            for position in 0..64 {
+                let mut window = [b'.'; 64];
+                window[position] = byte;
+                // SAFETY: the processor has AVX2, checked above.
+                let lookup = unsafe { Classes::of_avx2(&window) };
+                let compares = Classes::of(&window);
+                let exact = |name: &str, of: fn(&Classes) -> u64| {
+                    assert_eq!(of(&lookup), of(&compares), "{name} of {byte:#04x} at {position}");
+                };
+                exact("digit", |c| c.digit);
+                exact("separator", |c| c.separator);
+                exact("dash", |c| c.dash);
+                exact("@", |c| c.at);
+                exact("+", |c| c.plus);
+                exact("= :", |c| c.assign);
+                exact("b", |c| c.b);
+                exact("e", |c| c.e);
+                exact("y", |c| c.y);
+                exact("J", |c| c.j);
+                exact("non-ASCII", |c| c.non_ascii);
+                let superset = |name: &str, of: fn(&Classes) -> u64| {
+                    assert_eq!(of(&lookup) & of(&compares), of(&compares), "{name} of {byte:#04x}");
+                };
+                superset("upper", |c| c.upper);
+                superset("key end", |c| c.key_end);
+            }
+        }
+        // Past ASCII, a byte is only that.
+        let window = [0xc3u8; 64];
+        // SAFETY: as above.
+        let lookup = unsafe { Classes::of_avx2(&window) };
+        assert_eq!(lookup.non_ascii, u64::MAX);
+        assert_eq!(lookup.digit | lookup.upper | lookup.key_end | lookup.assign | lookup.b, 0);
+    }
 }
