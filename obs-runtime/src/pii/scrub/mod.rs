@@ -171,11 +171,11 @@ fn scrub_with<'a>(input: &'a str, may: &Candidates) -> Cow<'a, str> {
     // slower engine. The groups the masks keep are found again in the match, by what the
     // patterns say about them.
     if may.jwt {
-        replace(&mut text, by(&rules.jwt), |_| Some("[REDACTED:jwt]".into()));
+        replace(&mut text, by(&rules.jwt), |_| Some(whole("[REDACTED:jwt]")));
     }
     if may.bearer {
         replace(&mut text, by(&rules.bearer), |m| {
-            Some(format!("{}[REDACTED:token]", bearer_prefix(m)))
+            Some([bearer_prefix(m), "[REDACTED:token]", "", ""])
         });
     }
     if may.pair {
@@ -188,40 +188,54 @@ fn scrub_with<'a>(input: &'a str, may: &Candidates) -> Cow<'a, str> {
             } else {
                 ""
             };
-            Some(format!("{key}{quote}[REDACTED]{quote}"))
+            Some([key, quote, "[REDACTED]", quote])
         });
     }
     if may.email {
-        replace(&mut text, email::find_at, |_| Some("[REDACTED:email]".into()));
+        replace(&mut text, email::find_at, |_| Some(whole("[REDACTED:email]")));
     }
     if may.card {
-        let card = |m: &str| is_card(m).then(|| "[REDACTED:card]".into());
         if may.ascii {
-            replace(&mut text, card::find_at, card);
+            replace(&mut text, card::find_at, card_mask);
         } else {
-            replace(&mut text, by(&rules.card), card);
+            replace(&mut text, by(&rules.card), card_mask);
         }
     }
     if may.ssn {
         replace(&mut text, by(&rules.ssn), |m| {
             let (area, group, serial) = ssn_groups(m)?;
-            is_ssn(area, group, serial).then(|| "[REDACTED:ssn]".into())
+            is_ssn(area, group, serial).then(|| whole("[REDACTED:ssn]"))
         });
     }
     if may.iban {
-        replace(&mut text, by(&rules.iban), |m| is_iban(m).then(|| "[REDACTED:iban]".into()));
+        replace(&mut text, by(&rules.iban), |m| is_iban(m).then(|| whole("[REDACTED:iban]")));
     }
     if may.phone {
-        replace(&mut text, by(&rules.phone), |m| is_phone(m).then(|| "[REDACTED:phone]".into()));
+        replace(&mut text, by(&rules.phone), |m| is_phone(m).then(|| whole("[REDACTED:phone]")));
     }
     text
 }
 
-/// Replaces every match the closure accepts; allocates only when one is accepted.
+/// What a match is replaced with, in pieces: the match's own text it keeps (a key, a
+/// prefix) and the mask, written into the new text one after the other, with no `String` of
+/// their own.
+type Pieces<'m> = [&'m str; 4];
+
+/// A match replaced whole by `mask`.
+fn whole(mask: &'static str) -> Pieces<'static> {
+    [mask, "", "", ""]
+}
+
+/// The card rule's replacement: a match that passes the issuer and Luhn checks.
+fn card_mask(m: &str) -> Option<Pieces<'_>> {
+    is_card(m).then(|| whole("[REDACTED:card]"))
+}
+
+/// Replaces every match `with` accepts; allocates only when one is accepted.
 fn replace(
     text: &mut Cow<'_, str>,
     find_at: impl Fn(&str, usize) -> Option<Range<usize>>,
-    mut with: impl FnMut(&str) -> Option<String>,
+    with: impl for<'m> Fn(&'m str) -> Option<Pieces<'m>>,
 ) {
     let mut out: Option<String> = None;
     let mut last = 0;
@@ -229,10 +243,10 @@ fn replace(
     // No rule matches empty text, so each search starts where the last match ended.
     while let Some(m) = find_at(text, at) {
         at = m.end;
-        if let Some(replacement) = with(&text[m.clone()]) {
+        if let Some(pieces) = with(&text[m.clone()]) {
             let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
             out.push_str(&text[last..m.start]);
-            out.push_str(&replacement);
+            pieces.iter().for_each(|piece| out.push_str(piece));
             last = m.end;
         }
     }
