@@ -19,6 +19,8 @@
 
 mod card;
 mod email;
+#[cfg(test)]
+mod hand_matched;
 mod prefilter;
 
 use opentelemetry::{KeyValue, Value};
