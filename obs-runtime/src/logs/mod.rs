@@ -8,13 +8,14 @@
 //! ```
 //!
 //! `tracing_subscriber::fmt().json()` cannot write trace ids (they live in obs's span records),
-//! hence this layer. Lines go through `tracing-appender`'s non-blocking writer in lossy mode: a
-//! slow stdout drops lines (counted) instead of blocking the program. The same event, scrubbed
+//! hence this layer. Lines go through obs's own buffered writer ([`writer`]), lossy: a slow
+//! stdout drops lines (counted) instead of blocking the program. The same event, scrubbed
 //! once, becomes the OTLP log record when an endpoint is set. [`panic`] holds the panic hook.
 //!
 //! Uses `crate::trace` (the event's span and request context) and `crate::pii` (scrubbing).
 
 pub(crate) mod panic;
+pub(crate) mod writer;
 
 use crate::pii::scrub::Scrubbed;
 use crate::trace::context::with_event_span;

@@ -37,7 +37,7 @@ impl Background {
     pub(super) fn start(
         pipeline: Arc<Pipeline>,
         interval: Duration,
-        log_errors: Option<tracing_appender::non_blocking::ErrorCounter>,
+        log_errors: Option<crate::logs::writer::DroppedLines>,
         mut runtime: Option<RuntimeGauges>,
     ) -> std::io::Result<Background> {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
@@ -54,7 +54,7 @@ impl Background {
                 crate::metrics::recorder::upkeep();
                 if let Some(errors) = &log_errors {
                     ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
-                        .absolute(errors.dropped_lines() as u64);
+                        .absolute(errors.get());
                 }
                 gauges.collect();
                 if let Some(runtime) = &mut runtime {

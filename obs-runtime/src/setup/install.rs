@@ -50,16 +50,11 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
     let (writer, log_guard, log_errors) = match builder.log_writer {
         Some(writer) => (writer, None, None),
         None => {
-            // Buffered: the writer thread writes every line it finds queued and then flushes,
-            // so a burst of lines is one `write` instead of one per line (stdout alone is
-            // line-buffered). A line waits no longer than the queue takes to drain.
-            let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
-            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-                .lossy(true)
-                .thread_name("obs-log-writer")
-                .finish(stdout);
-            let errors = writer.error_counter();
-            (BoxMakeWriter::new(writer), Some(guard), Some(errors))
+            // Buffered: the writer thread writes what gathered, then lingers before it looks
+            // again (see `logs::writer`).
+            let (writer, dropped, guard) = crate::logs::writer::start(std::io::stdout())
+                .map_err(|source| InitError::Thread { name: "log writer", source })?;
+            (BoxMakeWriter::new(writer), Some(guard), Some(dropped))
         }
     };
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub(super) struct Inner {
     pub(super) pipeline: Arc<Pipeline>,
     pub(super) logger_provider: Option<SdkLoggerProvider>,
-    pub(super) log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
+    pub(super) log_guard: Option<crate::logs::writer::WriterGuard>,
     pub(super) background: Background,
     pub(super) pusher: Option<crate::metrics::otlp::Pusher>,
     pub(super) shutdown_timeout: Duration,
