@@ -169,10 +169,13 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
+    /// Whether the output takes bytes, and its signal when that changes.
+    type Gate = Arc<(Mutex<bool>, Condvar)>;
+
     /// An output that hands each write to the test, or blocks until told to go on.
     struct Output {
         writes: mpsc::Sender<Vec<u8>>,
-        gate: Arc<(Mutex<bool>, Condvar)>,
+        gate: Gate,
     }
 
     impl Write for Output {
@@ -191,7 +194,7 @@ mod tests {
         }
     }
 
-    fn output(open: bool) -> (Output, mpsc::Receiver<Vec<u8>>, Arc<(Mutex<bool>, Condvar)>) {
+    fn output(open: bool) -> (Output, mpsc::Receiver<Vec<u8>>, Gate) {
         let (writes, written) = mpsc::channel();
         let gate = Arc::new((Mutex::new(open), Condvar::new()));
         (Output { writes, gate: gate.clone() }, written, gate)
