@@ -37,7 +37,7 @@ impl Background {
     pub(super) fn start(
         pipeline: Arc<Pipeline>,
         interval: Duration,
-        log_errors: Option<crate::logs::writer::DroppedLines>,
+        log_dropped: Option<crate::logs::writer::DroppedLines>,
         mut runtime: Option<RuntimeGauges>,
     ) -> std::io::Result<Background> {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
@@ -52,9 +52,9 @@ impl Background {
             loop {
                 publish(&pipeline);
                 crate::metrics::recorder::upkeep();
-                if let Some(errors) = &log_errors {
+                if let Some(dropped) = &log_dropped {
                     ::metrics::counter!(crate::names::OBS_LOG_LINES_DROPPED_TOTAL)
-                        .absolute(errors.get());
+                        .absolute(dropped.get());
                 }
                 gauges.collect();
                 if let Some(runtime) = &mut runtime {

@@ -47,7 +47,7 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
     };
     let logger =
         logger_provider.as_ref().map(|p| opentelemetry::logs::LoggerProvider::logger(p, "obs"));
-    let (writer, log_guard, log_errors) = match builder.log_writer {
+    let (writer, log_guard, log_dropped) = match builder.log_writer {
         Some(writer) => (writer, None, None),
         None => {
             // Buffered: the writer thread writes what gathered, then lingers before it looks
@@ -129,7 +129,7 @@ pub(super) fn install(builder: Parts, config: Config) -> Result<Telemetry, InitE
         None => RuntimeGauges::current(),
     };
     let background =
-        Background::start(pipeline.clone(), config.limits.metrics_interval, log_errors, runtime)
+        Background::start(pipeline.clone(), config.limits.metrics_interval, log_dropped, runtime)
             .map_err(|source| InitError::Thread { name: "metrics", source })?;
     tracing::info!(
         service.name = %config.service_name,
