@@ -41,8 +41,13 @@ fn lines_of(stream: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 fn a_log_line_is_on_stdout_while_the_program_still_runs() {
     const TEST: &str = "a_log_line_is_on_stdout_while_the_program_still_runs";
     if child_of(TEST) {
-        let _telemetry =
-            obs::TelemetryBuilder::new("log-latency").ignore_env().traces_file(None::<&str>).init();
+        // No `/metrics` port: the tests' children run at once, and would share the default.
+        let _telemetry = obs::TelemetryBuilder::new("log-latency")
+            .ignore_env()
+            .traces_file(None::<&str>)
+            .prometheus(None)
+            .init()
+            .unwrap();
         tracing::info!("child ready");
         std::thread::sleep(Duration::from_secs(60));
         return;
@@ -114,4 +119,38 @@ fn with_stdout_unread_lines_are_dropped_and_counted_and_the_program_goes_on() {
     // 100,000 lines of about 300 bytes: 30 MB, against a 64 KiB pipe and 4 MiB of buffer.
     assert!(dropped > (LINES / 2) as u64, "{report}");
     assert!(dropped < LINES as u64, "every line dropped: {report}");
+}
+
+#[test]
+fn after_flush_the_lines_logged_so_far_are_on_stdout() {
+    const TEST: &str = "after_flush_the_lines_logged_so_far_are_on_stdout";
+    if child_of(TEST) {
+        let telemetry = obs::TelemetryBuilder::new("log-flush")
+            .ignore_env()
+            .traces_file(None::<&str>)
+            .prometheus(None)
+            .init()
+            .unwrap();
+        for i in 0..100 {
+            tracing::info!(i, "before the flush");
+        }
+        assert!(telemetry.flush());
+        // Printed straight to stdout, past obs's writer: after the flush, it must come after
+        // every line logged before it.
+        println!("MARKER");
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let mut child = spawn_child(TEST);
+    let received = lines_of(child.stdout.take().unwrap());
+    let errors = lines_of(child.stderr.take().unwrap());
+    let lines: Vec<String> =
+        std::iter::from_fn(|| received.recv_timeout(Duration::from_secs(10)).ok())
+            .take_while(|line| line != "MARKER")
+            .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = lines.iter().filter(|line| line.contains(r#""msg":"before the flush""#)).count();
+    let errors: Vec<String> = errors.try_iter().collect();
+    assert_eq!(logged, 100, "lines before the marker: {lines:?}; the child's stderr: {errors:?}");
 }

@@ -30,12 +30,18 @@ pub(crate) const LINGER: Duration = Duration::from_millis(1);
 struct Shared {
     state: Mutex<State>,
     woken: Condvar,
+    /// Signalled after each write, for a flush that waits.
+    wrote: Condvar,
     dropped: AtomicU64,
 }
 
 #[derive(Default)]
 struct State {
     lines: Vec<u8>,
+    /// Bytes ever appended, and ever handed to the output: a flush waits for the second to
+    /// reach what the first was.
+    appended: u64,
+    written: u64,
     /// The writer waits on `woken` and must be told of new lines.
     waiting: bool,
     /// The guard is gone: write what is left and stop.
@@ -97,6 +103,8 @@ fn run(shared: &Shared, mut output: impl Write) {
         };
         // An output that fails loses this batch, not the program: logs are best effort.
         let _ = output.write_all(&batch).and_then(|()| output.flush());
+        shared.state.lock().unwrap_or_else(PoisonError::into_inner).written += batch.len() as u64;
+        shared.wrote.notify_all();
         batch.clear();
         if closing {
             let state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -119,6 +127,7 @@ impl LineWriter {
             return;
         }
         state.lines.extend_from_slice(line);
+        state.appended += line.len() as u64;
         if std::mem::take(&mut state.waiting) {
             drop(state);
             self.shared.woken.notify_one();
@@ -143,6 +152,29 @@ impl<'a> MakeWriter<'a> for LineWriter {
 
     fn make_writer(&'a self) -> LineWriter {
         self.clone()
+    }
+}
+
+impl WriterGuard {
+    /// Waits until the lines appended so far are written, at most `timeout`; `false` if they
+    /// were not (an output that does not take its bytes).
+    pub(crate) fn flush(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut state = self.shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let target = state.appended;
+        while state.written < target {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .shared
+                .wrote
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
     }
 }
 
@@ -242,6 +274,21 @@ mod tests {
         assert!(all.starts_with(b"first\n"));
         assert!(all.ends_with(b"\n"));
         assert_eq!(all.len(), b"first\n".len() + (lines - 10) * line.len());
+    }
+
+    #[test]
+    fn a_flush_waits_for_the_lines_so_far_and_gives_up_on_a_stuck_output() {
+        let (out, written, gate) = output(false);
+        let (mut writer, _dropped, guard) = start(out).unwrap();
+        writeln!(writer, "held").unwrap();
+        assert!(!guard.flush(Duration::from_millis(100)), "flushed into a stuck output");
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        writeln!(writer, "then").unwrap();
+        assert!(guard.flush(Duration::from_secs(5)));
+        // Both lines are written when the flush returns, not later.
+        let all: Vec<u8> = written.try_iter().flatten().collect();
+        assert_eq!(all, b"held\nthen\n");
     }
 
     #[test]

@@ -25,9 +25,9 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Exports the spans and OTLP log records queued so far, and brings `/metrics` up to date
-    /// (waits at most the shutdown timeout for each). `false` if something could not be
-    /// flushed in time.
+    /// Writes the log lines and exports the spans and OTLP log records queued so far, and
+    /// brings `/metrics` up to date (waits at most the shutdown timeout for each). `false` if
+    /// something could not be flushed in time.
     pub fn flush(&self) -> bool {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(inner) = inner.as_ref() else {
@@ -37,7 +37,8 @@ impl Telemetry {
         let spans = inner.pipeline.queue.as_ref().is_none_or(|q| q.flush(inner.shutdown_timeout));
         let logs = inner.logger_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
         let metrics = inner.pusher.as_ref().is_none_or(|p| p.flush(inner.shutdown_timeout));
-        spans && logs && metrics
+        let lines = inner.log_guard.as_ref().is_none_or(|g| g.flush(inner.shutdown_timeout));
+        spans && logs && metrics && lines
     }
 
     /// What the trace pipeline has done so far: traces kept and dropped, spans exported, and
