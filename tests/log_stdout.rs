@@ -1,7 +1,8 @@
 //! Log lines on stdout, as a program's operator meets them: they arrive while the program runs,
-//! not when it exits; and when nobody reads stdout, lines are dropped and counted in
-//! `obs_log_lines_dropped_total` while the program goes on. Each test runs this test binary
-//! again as a child (told so by `OBS_LOG_STDOUT_CHILD`) and reads what it writes.
+//! not when it exits; after `Telemetry::flush`, every line logged before it is out; and when
+//! nobody reads stdout, lines are dropped and counted in `obs_log_lines_dropped_total` while
+//! the program goes on. Each test runs this test binary again as a child (told so by
+//! `OBS_LOG_STDOUT_CHILD`) and reads what it writes.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -24,6 +25,17 @@ fn spawn_child(test: &str) -> std::process::Child {
         .unwrap()
 }
 
+/// A child's telemetry: logs to stdout, no trace file, and no `/metrics` port (the tests'
+/// children run at once, and would share the default one).
+fn child_telemetry(service: &str) -> obs::Telemetry {
+    obs::TelemetryBuilder::new(service)
+        .ignore_env()
+        .traces_file(None::<&str>)
+        .prometheus(None)
+        .init()
+        .unwrap()
+}
+
 /// The lines `stream` gives, on a channel, read on a thread of their own.
 fn lines_of(stream: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (lines, received) = mpsc::channel();
@@ -41,13 +53,7 @@ fn lines_of(stream: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 fn a_log_line_is_on_stdout_while_the_program_still_runs() {
     const TEST: &str = "a_log_line_is_on_stdout_while_the_program_still_runs";
     if child_of(TEST) {
-        // No `/metrics` port: the tests' children run at once, and would share the default.
-        let _telemetry = obs::TelemetryBuilder::new("log-latency")
-            .ignore_env()
-            .traces_file(None::<&str>)
-            .prometheus(None)
-            .init()
-            .unwrap();
+        let _telemetry = child_telemetry("log-latency");
         tracing::info!("child ready");
         std::thread::sleep(Duration::from_secs(60));
         return;
@@ -125,12 +131,7 @@ fn with_stdout_unread_lines_are_dropped_and_counted_and_the_program_goes_on() {
 fn after_flush_the_lines_logged_so_far_are_on_stdout() {
     const TEST: &str = "after_flush_the_lines_logged_so_far_are_on_stdout";
     if child_of(TEST) {
-        let telemetry = obs::TelemetryBuilder::new("log-flush")
-            .ignore_env()
-            .traces_file(None::<&str>)
-            .prometheus(None)
-            .init()
-            .unwrap();
+        let telemetry = child_telemetry("log-flush");
         for i in 0..100 {
             tracing::info!(i, "before the flush");
         }

@@ -20,11 +20,11 @@ use std::time::Duration;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// How many bytes may wait for the writer before new lines are dropped.
-pub(crate) const MAX_BUFFERED: usize = 4 * 1024 * 1024;
+const MAX_BUFFERED: usize = 4 * 1024 * 1024;
 
 /// How long the writer thread keeps looking for new lines after a write before it waits to be
 /// woken: the longest a line waits under load, and what saves a wake-up per request.
-pub(crate) const LINGER: Duration = Duration::from_millis(1);
+const LINGER: Duration = Duration::from_millis(1);
 
 #[derive(Default)]
 struct Shared {
